@@ -1,0 +1,115 @@
+//! What each subcommand does. Each opens the store itself, so `backup` and
+//! `migrate` work beside a running server.
+
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+use zhibo_domain::{Clock, WallClock};
+use zhibo_store::SqliteStore;
+use zhibo_web::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, seed};
+use zhibo_web::{Application, Settings};
+
+use crate::config;
+
+pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
+    let mut settings = Settings::default();
+    settings.server.port = port;
+    settings.data.dir = data;
+    settings.validate()?;
+    let store = open_store(&settings).await?;
+    let seeded = seed(&store).await.map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
+    let app = Application::build(settings.clone(), Arc::new(store), clock()).await?;
+    let url = format!("http://{}", app.local_addr());
+    println!("zhibo {} 演示已启动 / demo running", env!("CARGO_PKG_VERSION"));
+    println!("  地址 / URL:      {url}/");
+    println!("  数据 / data:     {}", settings.database_path().display());
+    println!(
+        "  新建 / seeded:   {} 个账号 accounts, {} 个商品 products (already present ones kept)",
+        seeded.accounts_created, seeded.products_created
+    );
+    println!("  登录 / logins (password 密码: {DEMO_PASSWORD}):");
+    for (username, display_name, role) in DEMO_ACCOUNTS {
+        println!("    {username:<10} {role:<10} {display_name}", role = role.as_str());
+    }
+    println!("  按 Ctrl-C 停止 / press Ctrl-C to stop");
+    app.run_until(shutdown_signal()).await.context("server stopped with an error")
+}
+
+pub async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = config::load(config_file.as_deref())?;
+    let store = open_store(&settings).await?;
+    let app = Application::build(settings, Arc::new(store), clock()).await?;
+    tracing::info!(address = %app.local_addr(), "zhibo listening");
+    println!("zhibo listening on http://{}/", app.local_addr());
+    app.run_until(shutdown_signal()).await.context("server stopped with an error")
+}
+
+pub async fn migrate(config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = settings_with_data(config_file, data)?;
+    std::fs::create_dir_all(&settings.data.dir)
+        .with_context(|| format!("creating the data folder {}", settings.data.dir.display()))?;
+    let path = settings.database_path();
+    let store = SqliteStore::open_without_migrating(&path, clock()).await.with_context(|| format!("opening {}", path.display()))?;
+    let applied = store.migrate().await.context("applying migrations")?;
+    let all = store.applied_migrations().await?;
+    println!("数据库 / database: {}", path.display());
+    if applied.is_empty() {
+        println!("已是最新 / up to date");
+    } else {
+        println!("本次应用 / applied now: {applied:?}");
+    }
+    println!("全部已应用 / all applied: {all:?}");
+    Ok(())
+}
+
+pub async fn backup(to: PathBuf, config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = settings_with_data(config_file, data)?;
+    let path = settings.database_path();
+    if !path.is_file() {
+        anyhow::bail!("没有数据库 / no database at {} (run `zhibo demo` or `zhibo migrate` first)", path.display());
+    }
+    let store = SqliteStore::open_without_migrating(&path, clock()).await.with_context(|| format!("opening {}", path.display()))?;
+    use zhibo_store::AdminStore;
+    store.backup_to(&to).await.with_context(|| format!("backing up to {}", to.display()))?;
+    println!("已备份 / backed up {} → {}", path.display(), to.display());
+    Ok(())
+}
+
+fn settings_with_data(config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<Settings> {
+    let mut settings = config::load(config_file.as_deref())?;
+    if let Some(dir) = data {
+        settings.data.dir = dir;
+    }
+    settings.validate()?;
+    Ok(settings)
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
+    std::fs::create_dir_all(&settings.data.dir)
+        .with_context(|| format!("creating the data folder {}", settings.data.dir.display()))?;
+    let path = settings.database_path();
+    SqliteStore::open(&path, clock()).await.with_context(|| format!("opening the database {}", path.display()))
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(WallClock)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    println!("正在停止 / shutting down");
+}

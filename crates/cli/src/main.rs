@@ -1,0 +1,85 @@
+//! The `zhibo` binary: one program, a subcommand per job.
+
+mod commands;
+mod config;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// zhibo 直播 — 开源直播电商工作室 / an open-source live-commerce studio.
+#[derive(Debug, Parser)]
+#[command(name = "zhibo", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 演示：建库、写入演示店铺并启动 / seed a demo shop (SQLite) and start the server
+    Demo {
+        /// Port to listen on (127.0.0.1)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Folder for the database and media
+        #[arg(long, default_value = "./zhibo-data")]
+        data: PathBuf,
+    },
+    /// 按配置文件启动服务 / start the server from a config file (keys overridable by ZHIBO_SECTION__KEY)
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// 执行数据库迁移 / apply pending database migrations and list them
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder of the database (overrides the config)
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// 在线备份数据库 / write a consistent copy of the database, also while the server runs
+    Backup {
+        /// The new file to write (must not exist)
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder of the database (overrides the config)
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("zhibo: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo { port, data } => commands::demo(port, data).await,
+            Command::Serve { config } => commands::serve(config).await,
+            Command::Migrate { config, data } => commands::migrate(config, data).await,
+            Command::Backup { to, config, data } => commands::backup(to, config, data).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zhibo: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

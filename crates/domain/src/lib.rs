@@ -1,0 +1,20 @@
+//! zhibo's domain layer: the types and rules every other layer speaks in.
+//!
+//! Nothing here does I/O, spawns tasks or reads the system time except
+//! through [`clock::Clock`]. A value of a domain type is valid once built:
+//! raw input is parsed into these types at the edges (web forms, JSON, files).
+
+pub mod account;
+pub mod catalog;
+pub mod clock;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod money;
+pub mod role;
+
+pub use clock::{Clock, Timestamp, VirtualClock, WallClock};
+pub use error::DomainError;
+pub use ids::{RoomId, ShopId, UserId};
+pub use money::Fen;
+pub use role::{Permission, Role};

@@ -1,0 +1,8 @@
+//! The store's integration tests: one binary (linking is slow), one module
+//! per area. Every test gets its own database file in a temporary folder and
+//! a virtual clock; nothing sleeps or depends on the machine's speed.
+
+mod accounts;
+mod admin;
+mod event_log;
+mod helpers;

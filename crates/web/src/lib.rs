@@ -1,0 +1,20 @@
+//! zhibo's web layer: the axum server with server-rendered pages (askama +
+//! htmx), the JSON API under `/api/v1`, sign-in and roles, and the embedded
+//! static files. It holds no business rule: it parses input into domain
+//! types, calls the store and the engine, and renders what comes back.
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+pub mod state;
+
+pub use app::Application;
+pub use config::Settings;
+pub use error::WebError;

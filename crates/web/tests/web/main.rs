@@ -1,0 +1,12 @@
+//! zhibo-web's integration tests: one binary (linking is the slow part),
+//! a module per area. Each test starts the real server on 127.0.0.1:0 with
+//! its own temporary SQLite database and a virtual clock.
+
+mod helpers;
+
+mod access;
+mod api_errors;
+mod browser;
+mod events_api;
+mod pages;
+mod sign_in;
