@@ -27,7 +27,8 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
         "  新建 / seeded:   {} 个账号 accounts, {} 个商品 products (already present ones kept)",
         seeded.accounts_created, seeded.products_created
     );
-    println!("  登录 / logins (password 密码: {DEMO_PASSWORD}):");
+    println!("  密码 / password: {DEMO_PASSWORD}");
+    println!("  登录 / logins:");
     for (username, display_name, role) in DEMO_ACCOUNTS {
         println!("    {username:<10} {role:<10} {display_name}", role = role.as_str());
     }
@@ -49,7 +50,9 @@ pub async fn migrate(config_file: Option<PathBuf>, data: Option<PathBuf>) -> any
     std::fs::create_dir_all(&settings.data.dir)
         .with_context(|| format!("creating the data folder {}", settings.data.dir.display()))?;
     let path = settings.database_path();
-    let store = SqliteStore::open_without_migrating(&path, clock()).await.with_context(|| format!("opening {}", path.display()))?;
+    let store = SqliteStore::open_without_migrating(&path, clock())
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
     let applied = store.migrate().await.context("applying migrations")?;
     let all = store.applied_migrations().await?;
     println!("数据库 / database: {}", path.display());
@@ -68,7 +71,9 @@ pub async fn backup(to: PathBuf, config_file: Option<PathBuf>, data: Option<Path
     if !path.is_file() {
         anyhow::bail!("没有数据库 / no database at {} (run `zhibo demo` or `zhibo migrate` first)", path.display());
     }
-    let store = SqliteStore::open_without_migrating(&path, clock()).await.with_context(|| format!("opening {}", path.display()))?;
+    let store = SqliteStore::open_without_migrating(&path, clock())
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
     use zhibo_store::AdminStore;
     store.backup_to(&to).await.with_context(|| format!("backing up to {}", to.display()))?;
     println!("已备份 / backed up {} → {}", path.display(), to.display());

@@ -48,7 +48,10 @@ impl NewPassword {
             return Err(DomainError::new("new_password", "密码至少8个字符 / password must have at least 8 characters"));
         }
         if n > Self::MAX_CHARS {
-            return Err(DomainError::new("new_password", "密码最多128个字符 / password must have at most 128 characters"));
+            return Err(DomainError::new(
+                "new_password",
+                "密码最多128个字符 / password must have at most 128 characters",
+            ));
         }
         Ok(NewPassword(text.to_owned()))
     }
@@ -66,7 +69,10 @@ impl DisplayName {
     pub fn parse(text: &str) -> Result<DisplayName, DomainError> {
         let t = text.trim();
         if t.is_empty() || t.chars().count() > 40 || t.chars().any(char::is_control) {
-            return Err(DomainError::new("display_name", "显示名需1到40个字符 / display name must be 1 to 40 characters"));
+            return Err(DomainError::new(
+                "display_name",
+                "显示名需1到40个字符 / display name must be 1 to 40 characters",
+            ));
         }
         Ok(DisplayName(t.to_owned()))
     }

@@ -18,7 +18,12 @@ impl ProductDraft {
 
     /// Checks every field and reports every problem at once, so a form can
     /// mark all wrong fields in one go.
-    pub fn parse(title: &str, selling_points: &str, price: Fen, list_price: Fen) -> Result<ProductDraft, Vec<DomainError>> {
+    pub fn parse(
+        title: &str,
+        selling_points: &str,
+        price: Fen,
+        list_price: Fen,
+    ) -> Result<ProductDraft, Vec<DomainError>> {
         let mut errors = Vec::new();
         let title = title.trim();
         let n = title.chars().count();
@@ -26,7 +31,8 @@ impl ProductDraft {
             errors.push(DomainError::new("title", "商品名称需1到60个字符 / title must be 1 to 60 characters"));
         }
         if selling_points.chars().count() > Self::MAX_SELLING_POINTS_CHARS {
-            errors.push(DomainError::new("selling_points", "卖点最多500个字符 / selling points: at most 500 characters"));
+            errors
+                .push(DomainError::new("selling_points", "卖点最多500个字符 / selling points: at most 500 characters"));
         }
         if price.0 < 0 {
             errors.push(DomainError::new("price", "售价不能为负 / price must not be negative"));
@@ -38,7 +44,12 @@ impl ProductDraft {
             errors.push(DomainError::new("list_price", "划线价不能低于售价 / list price must not be below the price"));
         }
         if errors.is_empty() {
-            Ok(ProductDraft { title: title.to_owned(), selling_points: selling_points.trim().to_owned(), price, list_price })
+            Ok(ProductDraft {
+                title: title.to_owned(),
+                selling_points: selling_points.trim().to_owned(),
+                price,
+                list_price,
+            })
         } else {
             Err(errors)
         }

@@ -31,7 +31,10 @@ impl EventKind {
         if ok {
             Ok(EventKind(text.to_owned()))
         } else {
-            Err(DomainError::new("kind", format!("事件类型格式不对 / bad event kind {text:?}: use dotted lower-case such as viewer.entered")))
+            Err(DomainError::new(
+                "kind",
+                format!("事件类型格式不对 / bad event kind {text:?}: use dotted lower-case such as viewer.entered"),
+            ))
         }
     }
 

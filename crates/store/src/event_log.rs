@@ -260,10 +260,14 @@ mod tests {
 
         // Spawned before the writer can run (current-thread runtime), so all
         // ten land in batch 2, which fails.
-        let doomed: Vec<_> = (0..10).map(|i| tokio::spawn({
-            let log = log.clone();
-            async move { log.append(new_event(1 + i % 2)).await }
-        })).collect();
+        let doomed: Vec<_> = (0..10)
+            .map(|i| {
+                tokio::spawn({
+                    let log = log.clone();
+                    async move { log.append(new_event(1 + i % 2)).await }
+                })
+            })
+            .collect();
         for task in doomed {
             let err = task.await.unwrap().unwrap_err();
             assert!(matches!(&err, StoreError::BatchFailed(why) if why.contains("disk on fire")), "{err}");

@@ -86,7 +86,10 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
             r
         }
         (false, rendered) => {
-            if status == StatusCode::UNAUTHORIZED && is_get && matches!(rendered.as_deref(), Some(WebError::Unauthenticated)) {
+            if status == StatusCode::UNAUTHORIZED
+                && is_get
+                && matches!(rendered.as_deref(), Some(WebError::Unauthenticated))
+            {
                 let to = format!("/login?next={}", urlencode(&path_and_query));
                 return Redirect::to(&to).into_response();
             }
@@ -138,12 +141,16 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+    pub async fn build(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
         metrics::init();
         let addr = SocketAddr::new(settings.server.host, settings.server.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (is another zhibo running? choose another port with --port)"))?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen on {addr}: {e} (is another zhibo running? choose another port with --port)")
+        })?;
         let state = AppState::new(settings, store, clock);
         let (router, table) = router(state.clone());
         Ok(Application { listener, router, table, state })

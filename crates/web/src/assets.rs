@@ -23,7 +23,11 @@ pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Respo
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
     Ok((
         [
-            (header::CONTENT_TYPE, mime.essence_str().to_owned() + if mime.type_() == "text" || path.ends_with(".js") { "; charset=utf-8" } else { "" }),
+            (
+                header::CONTENT_TYPE,
+                mime.essence_str().to_owned()
+                    + if mime.type_() == "text" || path.ends_with(".js") { "; charset=utf-8" } else { "" },
+            ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, "public, max-age=3600, must-revalidate".to_owned()),
         ],

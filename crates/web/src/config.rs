@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -44,12 +44,6 @@ pub struct AuthSettings {
     pub max_failed_sign_ins: u32,
     /// The window for counting failed sign-ins, in minutes.
     pub failed_sign_in_window_minutes: i64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self { server: ServerSettings::default(), data: DataSettings::default(), auth: AuthSettings::default() }
-    }
 }
 
 impl Default for ServerSettings {

@@ -143,10 +143,10 @@ impl IntoResponse for WebError {
             tracing::error!(error = ?e, "internal error");
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if let WebError::TooManyRequests { retry_after_secs } = &self {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let WebError::TooManyRequests { retry_after_secs } = &self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         response.extensions_mut().insert(RenderedError(std::sync::Arc::new(self)));
         response

@@ -35,8 +35,7 @@ impl TryFrom<UserRow> for UserRecord {
     }
 }
 
-const SELECT_USER: &str =
-    "SELECT id, shop_id, username, display_name, role, password_hash, created_at FROM users";
+const SELECT_USER: &str = "SELECT id, shop_id, username, display_name, role, password_hash, created_at FROM users";
 
 #[async_trait]
 impl AccountStore for SqliteStore {

@@ -85,11 +85,8 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await?;
+        let reader =
+            SqlitePoolOptions::new().max_connections(READERS).test_before_acquire(false).connect_with(options).await?;
         let log = GroupCommit::spawn(events::SqliteLogWriter::new(writer.clone(), clock.clone()), MAX_BATCH);
         Ok(SqliteStore { writer, reader, log, clock })
     }

@@ -72,10 +72,8 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-            .bind(now.millis())
-            .execute(&self.writer)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now.millis()).execute(&self.writer).await?;
         Ok(done.rows_affected())
     }
 }

@@ -20,13 +20,7 @@ fn new_user(shop: ShopId, name: &str, role: Role) -> NewUser {
 }
 
 fn session(token: &str, user: UserId, expires_at: Timestamp) -> SessionRecord {
-    SessionRecord {
-        token_hash: token.into(),
-        user,
-        csrf_token: format!("csrf-{token}"),
-        created_at: T0,
-        expires_at,
-    }
+    SessionRecord { token_hash: token.into(), user, csrf_token: format!("csrf-{token}"), created_at: T0, expires_at }
 }
 
 #[tokio::test]

@@ -207,8 +207,11 @@ enum Step {
 }
 
 fn append() -> impl Strategy<Value = Append> {
-    (1..=3i64, 0..KINDS.len(), proptest::option::of(-5_000..100_000i64))
-        .prop_map(|(room, kind, amount)| Append { room, kind, amount })
+    (1..=3i64, 0..KINDS.len(), proptest::option::of(-5_000..100_000i64)).prop_map(|(room, kind, amount)| Append {
+        room,
+        kind,
+        amount,
+    })
 }
 
 fn step() -> impl Strategy<Value = Step> {

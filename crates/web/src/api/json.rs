@@ -69,7 +69,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
             let text = inner.to_string();
             // serde names a missing or unknown field in backticks; for a
             // missing one the path stops at its parent, so add the name.
-            let named = text.split('`').nth(1).filter(|_| text.starts_with("missing field") || text.starts_with("unknown field"));
+            let named = text
+                .split('`')
+                .nth(1)
+                .filter(|_| text.starts_with("missing field") || text.starts_with("unknown field"));
             let field = match (named, path.as_str()) {
                 (Some(name), "." | "") => name.to_owned(),
                 (Some(name), p) if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),

@@ -38,9 +38,21 @@ pub fn routes() -> Routes {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "zhibo API", description = "直播电商工作室 zhibo 的 JSON 接口 / the JSON API of zhibo, the live-commerce studio. Money is integer fen; times are Unix milliseconds. Sign in with POST /api/v1/session, then send the returned csrf_token as X-CSRF-Token on every unsafe request."),
+    info(
+        title = "zhibo API",
+        description = "直播电商工作室 zhibo 的 JSON 接口 / the JSON API of zhibo, the live-commerce studio. Money is integer fen; times are Unix milliseconds. Sign in with POST /api/v1/session, then send the returned csrf_token as X-CSRF-Token on every unsafe request."
+    ),
     paths(create_session, delete_session, me, list_products, create_product, room_events, room_rollups),
-    components(schemas(ErrorBody, UserView, SessionCreated, SignInRequest, ProductView, CreateProduct, EventView, RollupView))
+    components(schemas(
+        ErrorBody,
+        UserView,
+        SessionCreated,
+        SignInRequest,
+        ProductView,
+        CreateProduct,
+        EventView,
+        RollupView
+    ))
 )]
 pub struct ApiDoc;
 
@@ -59,7 +71,12 @@ pub struct UserView {
 
 impl From<&UserRecord> for UserView {
     fn from(u: &UserRecord) -> Self {
-        UserView { id: u.id.0, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role.as_str().into() }
+        UserView {
+            id: u.id.0,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.as_str().into(),
+        }
     }
 }
 
@@ -126,7 +143,13 @@ pub struct ProductView {
 
 impl From<ProductRecord> for ProductView {
     fn from(p: ProductRecord) -> Self {
-        ProductView { id: p.id, title: p.title, selling_points: p.selling_points, price_fen: p.price.0, list_price_fen: p.list_price.0 }
+        ProductView {
+            id: p.id,
+            title: p.title,
+            selling_points: p.selling_points,
+            price_fen: p.price.0,
+            list_price_fen: p.list_price.0,
+        }
     }
 }
 
@@ -159,15 +182,21 @@ async fn create_product(
 ) -> Result<Response, WebError> {
     let draft = ProductDraft::parse(&body.title, &body.selling_points, Fen(body.price_fen), Fen(body.list_price_fen))
         .map_err(|errors| {
-            let fields: Vec<FieldError> = errors
-                .iter()
-                .map(|e| FieldError { field: api_field(e.field).into(), message: e.message.clone() })
-                .collect();
-            let message = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-            WebError::Invalid { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields }
-        })?;
+        let fields: Vec<FieldError> = errors
+            .iter()
+            .map(|e| FieldError { field: api_field(e.field).into(), message: e.message.clone() })
+            .collect();
+        let message = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+        WebError::Invalid { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields }
+    })?;
     let shop = signed.user.shop;
-    let new = NewProduct { shop, title: draft.title, selling_points: draft.selling_points, price: draft.price, list_price: draft.list_price };
+    let new = NewProduct {
+        shop,
+        title: draft.title,
+        selling_points: draft.selling_points,
+        price: draft.price,
+        list_price: draft.list_price,
+    };
     state.store.create_product(&new).await?;
     let created = state
         .store
@@ -268,7 +297,12 @@ async fn room_rollups(
     Ok(Json(
         cells
             .into_iter()
-            .map(|((minute, kind), cell)| RollupView { minute_ms: minute.0, kind: kind.to_string(), count: cell.count, amount_fen: cell.amount.0 })
+            .map(|((minute, kind), cell)| RollupView {
+                minute_ms: minute.0,
+                kind: kind.to_string(),
+                count: cell.count,
+                amount_fen: cell.amount.0,
+            })
             .collect(),
     ))
 }

@@ -40,7 +40,9 @@ impl Routes {
         self.table.push((path, access));
         let route = match access {
             Access::Public => route,
-            Access::Needs(permission) => route.route_layer(from_fn(move |req: Request, next: Next| require(permission, req, next))),
+            Access::Needs(permission) => {
+                route.route_layer(from_fn(move |req: Request, next: Next| require(permission, req, next)))
+            }
         };
         self.router = self.router.route(path, route);
         self

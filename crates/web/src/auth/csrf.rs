@@ -30,12 +30,8 @@ pub async fn check_csrf(State(state): State<AppState>, jar: CookieJar, request: 
         return next.run(request).await;
     }
     let signed = request.extensions().get::<SignedIn>().and_then(|s| s.0.clone());
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let expected = match &signed {
         Some(s) => Some(s.session.csrf_token.clone()),
         None if request.uri().path().starts_with("/api/") => return next.run(request).await,
@@ -45,7 +41,11 @@ pub async fn check_csrf(State(state): State<AppState>, jar: CookieJar, request: 
 
     let from_header = request.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(given) = from_header {
-        return if constant_time_eq(&given, &expected) { next.run(request).await } else { WebError::Csrf.into_response() };
+        return if constant_time_eq(&given, &expected) {
+            next.run(request).await
+        } else {
+            WebError::Csrf.into_response()
+        };
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return WebError::Csrf.into_response();
@@ -60,7 +60,9 @@ pub async fn check_csrf(State(state): State<AppState>, jar: CookieJar, request: 
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v));
     match given {
-        Some(given) if constant_time_eq(&given, &expected) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Some(given) if constant_time_eq(&given, &expected) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
         _ => WebError::Csrf.into_response(),
     }
 }

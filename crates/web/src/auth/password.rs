@@ -1,8 +1,8 @@
 //! Password hashing with argon2id. Hashing is slow on purpose, so it runs on
 //! the blocking pool, never on the async workers that serve viewers.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 use crate::error::WebError;
 
@@ -34,7 +34,8 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, We
 }
 
 /// A real argon2id hash of a random string nobody knows, with default params.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3X0EtnGpJXNHdEnn8PEWmFC6DQxOJNQhJfhFu0sG9EY";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3X0EtnGpJXNHdEnn8PEWmFC6DQxOJNQhJfhFu0sG9EY";
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,9 @@ pub enum SignInError {
     /// Wrong username or password (never says which).
     Wrong,
     /// Too many failures from this address for this name; wait this long.
-    TooMany { retry_after_secs: i64 },
+    TooMany {
+        retry_after_secs: i64,
+    },
     Other(WebError),
 }
 

@@ -49,7 +49,8 @@ fn area_permission(path: &str) -> Permission {
 
 async fn show(ctx: PageCtx, path: &'static str) -> Result<Response, WebError> {
     let t = ctx.layout.t;
-    let (item, _) = areas(t).into_iter().find(|(item, _)| item.href == path).ok_or_else(|| WebError::NotFound(path.into()))?;
+    let (item, _) =
+        areas(t).into_iter().find(|(item, _)| item.href == path).ok_or_else(|| WebError::NotFound(path.into()))?;
     let coming_with = NOT_YET_OPEN.iter().find(|(p, _)| *p == path).map(|(_, w)| *w).unwrap_or("");
     let page = AreaPage { l: ctx.layout, label: item.label, description: item.description, coming_with };
     Ok(render(&page)?.into_response())

@@ -45,7 +45,11 @@ pub fn home_of(role: Role) -> &'static str {
     if role == Role::Viewer { "/account" } else { "/dashboard" }
 }
 
-pub async fn show(ctx: PageCtx, State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+pub async fn show(
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
     if let Some(signed) = &ctx.signed {
         return Ok(Redirect::to(safe_next(&q.next).unwrap_or(home_of(signed.user.role))).into_response());
     }
@@ -85,7 +89,8 @@ pub async fn submit(
         Err(SignInError::Other(e)) => return Err(e),
     };
     let (token, _) = csrf::pre_session_token(&ctx.jar, state.settings.auth.cookie_secure);
-    let page = LoginPage { l: ctx.layout, form_csrf: token, next: form.next, username: form.username, error: Some(error) };
+    let page =
+        LoginPage { l: ctx.layout, form_csrf: token, next: form.next, username: form.username, error: Some(error) };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -101,7 +106,9 @@ pub async fn switch_language(
     Path(code): Path<String>,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::parse(&code).ok_or_else(|| WebError::invalid("code", format!("不支持的语言 / unsupported language {code:?}: zh-CN or en")))?;
+    let lang = Lang::parse(&code).ok_or_else(|| {
+        WebError::invalid("code", format!("不支持的语言 / unsupported language {code:?}: zh-CN or en"))
+    })?;
     let cookie = Cookie::build((Lang::COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)

@@ -25,8 +25,8 @@ use crate::state::AppState;
 
 /// Every page route, with the permission it needs.
 pub fn routes() -> Routes {
-    use axum::routing::{get, post};
     use Access::{Needs, Public};
+    use axum::routing::{get, post};
     Routes::default()
         .add("/", Public, get(dashboard::home))
         .add("/login", Public, get(login::show).post(login::submit))
@@ -100,7 +100,12 @@ impl Layout {
                     })
                     .collect();
                 if role.can(Permission::ShopSettings) {
-                    nav.push(NavItem { href: "/settings", label: t.nav_settings, description: "", active: path == "/settings" });
+                    nav.push(NavItem {
+                        href: "/settings",
+                        label: t.nav_settings,
+                        description: "",
+                        active: path == "/settings",
+                    });
                 }
                 let badge = UserBadge { display_name: s.user.display_name.clone(), role_name: t.role_name(role), role };
                 (Some(badge), s.session.csrf_token.clone(), nav)

@@ -68,7 +68,8 @@ pub struct SettingsInput {
 /// Parses the form; every wrong field is reported at once.
 fn parse(input: &SettingsInput) -> Result<(String, ShopSettings), Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut wrong = |field: &str, message: &str| errors.push(FieldError { field: field.into(), message: message.into() });
+    let mut wrong =
+        |field: &str, message: &str| errors.push(FieldError { field: field.into(), message: message.into() });
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 40 {
         wrong("name", "店铺名称需1到40个字符 / shop name must be 1 to 40 characters");
@@ -82,10 +83,9 @@ fn parse(input: &SettingsInput) -> Result<(String, ShopSettings), Vec<FieldError
         wrong("default_language", "语言只能是 zh-CN 或 en / language must be zh-CN or en");
     }
     match (timeout, lang) {
-        (Some(timeout), Some(lang)) if errors.is_empty() => Ok((
-            name,
-            ShopSettings { unpaid_order_timeout_minutes: timeout, default_language: lang.code().to_owned() },
-        )),
+        (Some(timeout), Some(lang)) if errors.is_empty() => {
+            Ok((name, ShopSettings { unpaid_order_timeout_minutes: timeout, default_language: lang.code().to_owned() }))
+        }
         _ => Err(errors),
     }
 }

@@ -43,10 +43,14 @@ fn is_forbidden(status: StatusCode, body: &str) -> bool {
 #[tokio::test]
 async fn every_route_admits_exactly_the_roles_its_permission_names() {
     let app = TestApp::spawn().await;
-    let guarded: Vec<_> = app.routes.iter().filter_map(|(p, a)| match a {
-        Access::Needs(perm) => Some((*p, *perm)),
-        Access::Public => None,
-    }).collect();
+    let guarded: Vec<_> = app
+        .routes
+        .iter()
+        .filter_map(|(p, a)| match a {
+            Access::Needs(perm) => Some((*p, *perm)),
+            Access::Public => None,
+        })
+        .collect();
     assert!(guarded.len() >= 15, "the route table looks too small: {guarded:?}");
     for (username, _, role) in DEMO_ACCOUNTS {
         let who = app.signed_in(username).await;
@@ -80,7 +84,10 @@ async fn strangers_are_sent_to_sign_in_or_told_to_sign_in() {
             assert!(body.contains("\"unauthenticated\""), "{pattern}: {body}");
         } else {
             // pages: GET redirects to the sign-in page; forms are refused
-            assert!(matches!(status, StatusCode::SEE_OTHER | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{pattern}: {status}");
+            assert!(
+                matches!(status, StatusCode::SEE_OTHER | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+                "{pattern}: {status}"
+            );
         }
     }
 }
@@ -92,7 +99,13 @@ async fn a_student_cannot_open_the_owners_settings() {
     let r = student.get(&app, "/settings").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().await.unwrap().contains("你的角色无权访问此页面"));
-    let r = student.post_form(&app, "/settings", &[("name", "x"), ("unpaid_order_timeout_minutes", "5"), ("default_language", "en")]).await;
+    let r = student
+        .post_form(
+            &app,
+            "/settings",
+            &[("name", "x"), ("unpaid_order_timeout_minutes", "5"), ("default_language", "en")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // and the navigation does not offer it
     let page = student.get(&app, "/dashboard").await.text().await.unwrap();

@@ -73,7 +73,12 @@ async fn a_body_that_is_not_json_is_a_415() {
 async fn bad_paths_and_queries_get_the_error_shape_too() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
-    for path in ["/api/v1/rooms/abc/events", "/api/v1/rooms/1/events?limit=lots", "/api/v1/rooms/1/events?limit=0", "/api/v1/rooms/1/events?colour=red"] {
+    for path in [
+        "/api/v1/rooms/abc/events",
+        "/api/v1/rooms/1/events?limit=lots",
+        "/api/v1/rooms/1/events?limit=0",
+        "/api/v1/rooms/1/events?colour=red",
+    ] {
         let (status, _) = api_error(op.get(&app, path).await).await;
         assert!(status.is_client_error(), "{path}: {status}");
     }
@@ -99,9 +104,16 @@ async fn a_product_created_through_the_api_is_listed_and_a_duplicate_conflicts()
 #[tokio::test]
 async fn the_openapi_document_lists_the_endpoints() {
     let app = TestApp::spawn().await;
-    let doc: serde_json::Value = app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/session", "/api/v1/me", "/api/v1/products", "/api/v1/rooms/{room}/events", "/api/v1/rooms/{room}/rollups"] {
+    for path in [
+        "/api/v1/session",
+        "/api/v1/me",
+        "/api/v1/products",
+        "/api/v1/rooms/{room}/events",
+        "/api/v1/rooms/{room}/rollups",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     // every API route the server has is documented

@@ -43,10 +43,14 @@ async fn the_api_pages_through_a_rooms_log_and_its_rollups_match_a_fold() {
     let expected = fold(MinuteRollups::default(), &all);
     assert_eq!(rollups.len(), expected.cells.len());
     for r in &rollups {
-        let key = (zhibo_domain::Timestamp(r["minute_ms"].as_i64().unwrap()), EventKind::parse(r["kind"].as_str().unwrap()).unwrap());
+        let key = (
+            zhibo_domain::Timestamp(r["minute_ms"].as_i64().unwrap()),
+            EventKind::parse(r["kind"].as_str().unwrap()).unwrap(),
+        );
         let cell = expected.cells[&key];
         assert_eq!((r["count"].as_i64().unwrap(), r["amount_fen"].as_i64().unwrap()), (cell.count, cell.amount.0));
     }
-    let total_paid: i64 = rollups.iter().filter(|r| r["kind"] == "order.paid").map(|r| r["amount_fen"].as_i64().unwrap()).sum();
+    let total_paid: i64 =
+        rollups.iter().filter(|r| r["kind"] == "order.paid").map(|r| r["amount_fen"].as_i64().unwrap()).sum();
     assert_eq!(total_paid, (0..130).step_by(10).map(|i| 1990 + i).sum::<i64>());
 }

@@ -38,7 +38,9 @@ impl TestApp {
         tweak(&mut settings);
         let store = Arc::new(SqliteStore::open(&settings.database_path(), Arc::new(clock.clone())).await.unwrap());
         seed(store.as_ref()).await.unwrap();
-        let app = Application::build(settings.clone(), store.clone() as Arc<dyn Store>, Arc::new(clock.clone())).await.unwrap();
+        let app = Application::build(settings.clone(), store.clone() as Arc<dyn Store>, Arc::new(clock.clone()))
+            .await
+            .unwrap();
         let base = format!("http://{}", app.local_addr());
         let routes = app.route_table().to_vec();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -36,7 +36,12 @@ async fn a_stranger_is_sent_to_sign_in_and_brought_back_after() {
     let token = app.login_form_token(&client).await;
     let r = client
         .post(app.url("/login"))
-        .form(&[("csrf", token.as_str()), ("username", "operator"), ("password", "zhibo-demo"), ("next", "//evil.example/")])
+        .form(&[
+            ("csrf", token.as_str()),
+            ("username", "operator"),
+            ("password", "zhibo-demo"),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -64,7 +69,13 @@ async fn the_language_switch_turns_the_pages_english_and_back() {
 async fn the_shops_default_language_applies_until_a_person_chooses() {
     let app = TestApp::spawn().await;
     let owner = app.signed_in("owner").await;
-    let r = owner.post_form(&app, "/settings", &[("name", "演示店铺"), ("unpaid_order_timeout_minutes", "30"), ("default_language", "en")]).await;
+    let r = owner
+        .post_form(
+            &app,
+            "/settings",
+            &[("name", "演示店铺"), ("unpaid_order_timeout_minutes", "30"), ("default_language", "en")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = app.client().get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<html lang=\"en\">"));
@@ -74,14 +85,26 @@ async fn the_shops_default_language_applies_until_a_person_chooses() {
 async fn the_owner_saves_settings_and_bad_values_are_named_and_kept() {
     let app = TestApp::spawn().await;
     let owner = app.signed_in("owner").await;
-    let r = owner.post_form(&app, "/settings", &[("name", "小雨的店"), ("unpaid_order_timeout_minutes", "abc"), ("default_language", "zh-CN")]).await;
+    let r = owner
+        .post_form(
+            &app,
+            "/settings",
+            &[("name", "小雨的店"), ("unpaid_order_timeout_minutes", "abc"), ("default_language", "zh-CN")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(page.contains("data-field=\"unpaid_order_timeout_minutes\""));
     assert_eq!(hidden_input(&page, "name").unwrap(), "小雨的店", "what was typed is kept");
     assert_ne!(app.store.first_shop().await.unwrap().unwrap().name, "小雨的店", "nothing half-saved");
 
-    let r = owner.post_form(&app, "/settings", &[("name", "小雨的店"), ("unpaid_order_timeout_minutes", "30"), ("default_language", "zh-CN")]).await;
+    let r = owner
+        .post_form(
+            &app,
+            "/settings",
+            &[("name", "小雨的店"), ("unpaid_order_timeout_minutes", "30"), ("default_language", "zh-CN")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let shop = app.store.first_shop().await.unwrap().unwrap();
     assert_eq!((shop.name.as_str(), shop.settings.unpaid_order_timeout_minutes), ("小雨的店", 30));

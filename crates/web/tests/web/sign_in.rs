@@ -31,7 +31,12 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
     let client = app.client();
     let token = app.login_form_token(&client).await;
     for (user, pass) in [("owner", "wrong-password"), ("nobody", DEMO_PASSWORD)] {
-        let r = client.post(app.url("/login")).form(&[("csrf", token.as_str()), ("username", user), ("password", pass)]).send().await.unwrap();
+        let r = client
+            .post(app.url("/login"))
+            .form(&[("csrf", token.as_str()), ("username", user), ("password", pass)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let page = r.text().await.unwrap();
         assert_eq!(text_of(&page, "#sign-in-error").unwrap(), "用户名或密码不正确");
@@ -51,7 +56,13 @@ async fn sign_in_is_rate_limited_and_opens_again_after_the_window() {
         let token = token.clone();
         let url = app.url("/login");
         async move {
-            client.post(url).form(&[("csrf", token.as_str()), ("username", "owner"), ("password", password)]).send().await.unwrap().status()
+            client
+                .post(url)
+                .form(&[("csrf", token.as_str()), ("username", "owner"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
         }
     };
     for _ in 0..app.settings.auth.max_failed_sign_ins {
@@ -152,7 +163,12 @@ async fn changing_the_password_checks_it_and_signs_out_other_devices() {
     let change = |current: &'static str, new: &'static str, confirm: &'static str| {
         let (here, app) = (&here, &app);
         async move {
-            here.post_form(app, "/account/password", &[("current_password", current), ("new_password", new), ("confirm_password", confirm)]).await
+            here.post_form(
+                app,
+                "/account/password",
+                &[("current_password", current), ("new_password", new), ("confirm_password", confirm)],
+            )
+            .await
         }
     };
     let r = change("not-it-at-all", "a-new-secret", "a-new-secret").await;
@@ -169,9 +185,21 @@ async fn changing_the_password_checks_it_and_signs_out_other_devices() {
     assert_eq!(here.get(&app, "/dashboard").await.status(), StatusCode::OK);
     assert_eq!(elsewhere.get(&app, "/dashboard").await.status(), StatusCode::SEE_OTHER);
     // the new password signs in, the old one does not
-    let ok = app.client().post(app.url("/api/v1/session")).json(&serde_json::json!({"username":"streamer","password":"a-new-secret"})).send().await.unwrap();
+    let ok = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"username":"streamer","password":"a-new-secret"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
-    let old = app.client().post(app.url("/api/v1/session")).json(&serde_json::json!({"username":"streamer","password":DEMO_PASSWORD})).send().await.unwrap();
+    let old = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"username":"streamer","password":DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -183,7 +211,12 @@ async fn the_password_form_answers_htmx_with_the_form_alone() {
         .client
         .post(app.url("/account/password"))
         .header("hx-request", "true")
-        .form(&[("csrf", s.csrf.as_str()), ("current_password", "wrong-wrong"), ("new_password", "abcdefgh"), ("confirm_password", "abcdefgh")])
+        .form(&[
+            ("csrf", s.csrf.as_str()),
+            ("current_password", "wrong-wrong"),
+            ("new_password", "abcdefgh"),
+            ("confirm_password", "abcdefgh"),
+        ])
         .send()
         .await
         .unwrap();
