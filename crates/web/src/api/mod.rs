@@ -3,6 +3,7 @@
 //! so the document cannot drift from the code. Money is integer fen, times
 //! are milliseconds since the Unix epoch.
 
+pub mod catalog;
 pub mod json;
 
 use axum::Json;
@@ -14,13 +15,12 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use zhibo_domain::catalog::ProductDraft;
-use zhibo_domain::{Fen, Permission, RoomId, Timestamp};
-use zhibo_store::{NewProduct, ProductRecord, UserRecord};
+use zhibo_domain::{Permission, RoomId, Timestamp};
+use zhibo_store::UserRecord;
 
 use crate::auth::sign_in::{SignInError, sign_in};
 use crate::auth::{Access, Routes, Signed, session};
-use crate::error::{ErrorBody, FieldError, WebError};
+use crate::error::{ErrorBody, WebError};
 use crate::state::AppState;
 use json::ApiJson;
 
@@ -31,9 +31,9 @@ pub fn routes() -> Routes {
         .add("/api/v1/session", Public, axum::routing::post(create_session))
         .add("/api/v1/session/current", Needs(Permission::SignedIn), axum::routing::delete(delete_session))
         .add("/api/v1/me", Needs(Permission::SignedIn), get(me))
-        .add("/api/v1/products", Needs(Permission::Catalog), get(list_products).post(create_product))
         .add("/api/v1/rooms/{room}/events", Needs(Permission::Reports), get(room_events))
         .add("/api/v1/rooms/{room}/rollups", Needs(Permission::Reports), get(room_rollups))
+        .merge(catalog::routes())
 }
 
 #[derive(OpenApi)]
@@ -42,22 +42,20 @@ pub fn routes() -> Routes {
         title = "zhibo API",
         description = "直播电商工作室 zhibo 的 JSON 接口 / the JSON API of zhibo, the live-commerce studio. Money is integer fen; times are Unix milliseconds. Sign in with POST /api/v1/session, then send the returned csrf_token as X-CSRF-Token on every unsafe request."
     ),
-    paths(create_session, delete_session, me, list_products, create_product, room_events, room_rollups),
-    components(schemas(
-        ErrorBody,
-        UserView,
-        SessionCreated,
-        SignInRequest,
-        ProductView,
-        CreateProduct,
-        EventView,
-        RollupView
-    ))
+    paths(create_session, delete_session, me, room_events, room_rollups),
+    components(schemas(ErrorBody, UserView, SessionCreated, SignInRequest, EventView, RollupView))
 )]
 pub struct ApiDoc;
 
+/// The whole document: this module's paths and each area's own `OpenApi`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(catalog::CatalogApi::openapi());
+    doc
+}
+
 async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(openapi()).into_response()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,89 +128,6 @@ async fn delete_session(State(state): State<AppState>, jar: CookieJar, signed: S
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
 async fn me(signed: Signed) -> Json<UserView> {
     Json(UserView::from(&signed.user))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProductView {
-    pub id: i64,
-    pub title: String,
-    pub selling_points: String,
-    pub price_fen: i64,
-    pub list_price_fen: i64,
-}
-
-impl From<ProductRecord> for ProductView {
-    fn from(p: ProductRecord) -> Self {
-        ProductView {
-            id: p.id,
-            title: p.title,
-            selling_points: p.selling_points,
-            price_fen: p.price.0,
-            list_price_fen: p.list_price.0,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateProduct {
-    pub title: String,
-    #[serde(default)]
-    pub selling_points: String,
-    pub price_fen: i64,
-    /// 划线价; 0 for none.
-    #[serde(default)]
-    pub list_price_fen: i64,
-}
-
-/// The shop's products.
-#[utoipa::path(get, path = "/api/v1/products", responses((status = 200, body = Vec<ProductView>), (status = 403, body = ErrorBody)))]
-async fn list_products(State(state): State<AppState>, signed: Signed) -> Result<Json<Vec<ProductView>>, WebError> {
-    let products = state.store.products_of_shop(signed.user.shop).await?;
-    Ok(Json(products.into_iter().map(ProductView::from).collect()))
-}
-
-/// Adds a product to the shop's library.
-#[utoipa::path(post, path = "/api/v1/products", request_body = CreateProduct,
-    responses((status = 201, body = ProductView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_product(
-    State(state): State<AppState>,
-    signed: Signed,
-    ApiJson(body): ApiJson<CreateProduct>,
-) -> Result<Response, WebError> {
-    let draft = ProductDraft::parse(&body.title, &body.selling_points, Fen(body.price_fen), Fen(body.list_price_fen))
-        .map_err(|errors| {
-        let fields: Vec<FieldError> = errors
-            .iter()
-            .map(|e| FieldError { field: api_field(e.field).into(), message: e.message.clone() })
-            .collect();
-        let message = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-        WebError::Invalid { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields }
-    })?;
-    let shop = signed.user.shop;
-    let new = NewProduct {
-        shop,
-        title: draft.title,
-        selling_points: draft.selling_points,
-        price: draft.price,
-        list_price: draft.list_price,
-    };
-    state.store.create_product(&new).await?;
-    let created = state
-        .store
-        .product_by_title(shop, &new.title)
-        .await?
-        .ok_or_else(|| WebError::Internal(anyhow::anyhow!("product vanished after insert")))?;
-    Ok((StatusCode::CREATED, Json(ProductView::from(created))).into_response())
-}
-
-/// Domain field names as the API spells them.
-fn api_field(domain_field: &str) -> &str {
-    match domain_field {
-        "price" => "price_fen",
-        "list_price" => "list_price_fen",
-        other => other,
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
