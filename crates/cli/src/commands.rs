@@ -80,6 +80,19 @@ pub async fn backup(to: PathBuf, config_file: Option<PathBuf>, data: Option<Path
     Ok(())
 }
 
+pub fn bench_pricing(json: bool, seconds: f64) -> anyhow::Result<()> {
+    if !(0.05..=600.0).contains(&seconds) {
+        anyhow::bail!("--seconds must be between 0.05 and 600");
+    }
+    let report = crate::bench::pricing::run(seconds)?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        crate::bench::pricing::print_human(&report);
+    }
+    Ok(())
+}
+
 fn settings_with_data(config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<Settings> {
     let mut settings = config::load(config_file.as_deref())?;
     if let Some(dir) = data {

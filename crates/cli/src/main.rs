@@ -1,5 +1,6 @@
 //! The `zhibo` binary: one program, a subcommand per job.
 
+mod bench;
 mod commands;
 mod config;
 
@@ -38,6 +39,11 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// 性能基准 / benchmarks for BENCHMARKS.md (each measures a peer or baseline in the same run)
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
     /// 在线备份数据库 / write a consistent copy of the database, also while the server runs
     Backup {
         /// The new file to write (must not exist)
@@ -48,6 +54,19 @@ enum Command {
         /// Folder of the database (overrides the config)
         #[arg(long)]
         data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// 定价引擎：20行购物车、10个促销、5张券 / the pricing engine: 20 lines, 10 promotions, 5 coupons
+    Pricing {
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Seconds per measurement
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
     },
 }
 
@@ -67,6 +86,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve { config } => commands::serve(config).await,
             Command::Migrate { config, data } => commands::migrate(config, data).await,
             Command::Backup { to, config, data } => commands::backup(to, config, data).await,
+            Command::Bench { which: BenchCommand::Pricing { json, seconds } } => commands::bench_pricing(json, seconds),
         }
     });
     match result {

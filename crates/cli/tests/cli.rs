@@ -190,3 +190,18 @@ fn backup_without_a_database_says_so() {
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr).unwrap().contains("no database"));
 }
+
+#[test]
+fn bench_pricing_prints_one_json_object_with_its_figure() {
+    let out = run(zhibo().args(["bench", "pricing", "--json", "--seconds", "0.05"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the figure exists and is about a real, discounted answer; its size is
+    // for BENCHMARKS.md, not for a test
+    assert!(report["carts_per_s_per_core"].as_f64().unwrap() > 0.0);
+    assert!(report["baseline_carts_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!((report["lines"].as_u64(), report["promotions"].as_u64(), report["coupons"].as_u64()), (Some(20), Some(10), Some(5)));
+    assert!(report["discount_fen"].as_i64().unwrap() > 0);
+    let bad = run(zhibo().args(["bench", "pricing", "--seconds", "0"]));
+    assert!(!bad.status.success());
+}

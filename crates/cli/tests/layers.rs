@@ -8,9 +8,10 @@ use std::path::Path;
 /// Layers bottom-up, by package name, with the zhibo crates each may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("zhibo-domain", &[]),
+    ("zhibo-sheets", &[]),
     ("zhibo-store", &["zhibo-domain"]),
-    ("zhibo-web", &["zhibo-domain", "zhibo-store"]),
-    ("zhibo", &["zhibo-domain", "zhibo-store", "zhibo-web"]),
+    ("zhibo-web", &["zhibo-domain", "zhibo-store", "zhibo-sheets"]),
+    ("zhibo", &["zhibo-domain", "zhibo-store", "zhibo-web", "zhibo-sheets"]),
 ];
 
 /// Crates that mean I/O, async or a framework: never in the domain.
@@ -60,11 +61,16 @@ fn the_domain_does_no_io() {
 
 /// Engine time comes from the Clock. Only the wall clock itself reads the
 /// system time; only request-latency metrics read the monotonic timer
-/// (durations for Prometheus, never a time that enters the event log).
+/// (durations for Prometheus, never a time that enters the event log), and
+/// only the benchmark runner times its runs.
 #[test]
 fn only_the_clock_reads_the_system_time() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let allowed = [("SystemTime::now", "domain/src/clock.rs"), ("Instant::now", "web/src/metrics.rs")];
+    let allowed = [
+        ("SystemTime::now", "domain/src/clock.rs"),
+        ("Instant::now", "web/src/metrics.rs"),
+        ("Instant::now", "cli/src/bench/mod.rs"),
+    ];
     let mut offenders = Vec::new();
     let mut stack = vec![crates.to_owned()];
     while let Some(dir) = stack.pop() {

@@ -29,3 +29,23 @@ id_type!(
     /// A live room: the unit that owns an event log.
     RoomId
 );
+id_type!(
+    /// A product (商品) of a shop's library.
+    ProductId
+);
+id_type!(
+    /// One SKU of a product: a priced, stocked combination of specs (颜色=红, 尺码=M).
+    SkuId
+);
+id_type!(
+    /// A stored product image (original and thumbnail).
+    ImageId
+);
+id_type!(
+    /// A promotion (促销活动): live price, 满减, 满件折, gift or flash sale.
+    PromotionId
+);
+id_type!(
+    /// A coupon template (优惠券) that buyers claim and redeem.
+    CouponId
+);

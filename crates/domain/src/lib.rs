@@ -5,16 +5,22 @@
 //! raw input is parsed into these types at the edges (web forms, JSON, files).
 
 pub mod account;
+pub mod budget;
 pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod localtime;
 pub mod money;
+pub mod pricing;
+pub mod promotion;
 pub mod role;
+pub mod selection;
+pub mod stock;
 
 pub use clock::{Clock, Timestamp, VirtualClock, WallClock};
 pub use error::DomainError;
-pub use ids::{RoomId, ShopId, UserId};
+pub use ids::{ImageId, ProductId, RoomId, ShopId, SkuId, UserId};
 pub use money::Fen;
 pub use role::{Permission, Role};

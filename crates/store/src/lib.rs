@@ -8,24 +8,37 @@
 //! Money is `i64` fen and times are `i64` milliseconds in every table, which
 //! keeps both backends (and sqlx's `Any`) exact.
 
+pub mod catalog;
 pub mod error;
 pub mod event_log;
+pub mod promotions;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use zhibo_domain::account::{DisplayName, Username};
 use zhibo_domain::event::{Event, NewEvent, RollupCell, RollupKey};
-use zhibo_domain::{Fen, Role, RoomId, ShopId, Timestamp, UserId};
+use zhibo_domain::{Role, RoomId, ShopId, Timestamp, UserId};
 
+pub use catalog::{
+    CatalogStore, ImageBytes, ImageRecord, LedgerEntry, NewImage, ProductDetail, ProductFilter, ProductRecord,
+    ProductSummary, Rendition, SkuRecord, StockStore,
+};
 pub use error::StoreError;
 pub use event_log::fold_room;
+pub use promotions::PromotionStore;
 pub use sqlite::SqliteStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the rest of zhibo needs from storage.
-pub trait Store: ShopStore + AccountStore + SessionStore + CatalogStore + EventStore + AdminStore {}
-impl<T: ShopStore + AccountStore + SessionStore + CatalogStore + EventStore + AdminStore> Store for T {}
+pub trait Store:
+    ShopStore + AccountStore + SessionStore + CatalogStore + StockStore + EventStore + AdminStore + PromotionStore
+{
+}
+impl<T: ShopStore + AccountStore + SessionStore + CatalogStore + StockStore + EventStore + AdminStore + PromotionStore>
+    Store for T
+{
+}
 
 // ---------------------------------------------------------------- shops
 
@@ -120,37 +133,8 @@ pub trait SessionStore: Send + Sync {
 }
 
 // ---------------------------------------------------------------- catalog
-
-/// The product library's smallest form: enough for the demo shop and the
-/// product list. The catalog issue grows it (SKUs' specs, images, stock
-/// ledger, promotions).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductRecord {
-    pub id: i64,
-    pub shop: ShopId,
-    pub title: String,
-    pub selling_points: String,
-    /// 划线价: the reference price shown struck through.
-    pub list_price: Fen,
-    pub price: Fen,
-    pub created_at: Timestamp,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewProduct {
-    pub shop: ShopId,
-    pub title: String,
-    pub selling_points: String,
-    pub list_price: Fen,
-    pub price: Fen,
-}
-
-#[async_trait]
-pub trait CatalogStore: Send + Sync {
-    async fn create_product(&self, product: &NewProduct) -> Result<i64>;
-    async fn products_of_shop(&self, shop: ShopId) -> Result<Vec<ProductRecord>>;
-    async fn product_by_title(&self, shop: ShopId, title: &str) -> Result<Option<ProductRecord>>;
-}
+//
+// Products, SKUs, images and the stock ledger: see [`catalog`].
 
 // ---------------------------------------------------------------- event log
 

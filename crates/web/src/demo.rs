@@ -1,11 +1,13 @@
 //! The demo shop that `zhibo demo` seeds: one account per role and a small
-//! catalog. Seeding is idempotent: what exists is left as it is, so running
-//! the demo again never duplicates or resets anything.
+//! catalog of products with SKUs, facts for quick answers and opening stock.
+//! Seeding is idempotent: what exists is left as it is, so running the demo
+//! again never duplicates or resets anything.
 
 use zhibo_domain::account::{DisplayName, NewPassword, Username};
-use zhibo_domain::catalog::ProductDraft;
+use zhibo_domain::catalog::{Barcode, ProductDraft, ProductInput, SkuInput};
+use zhibo_domain::stock::StockChange;
 use zhibo_domain::{Fen, Role, ShopId};
-use zhibo_store::{NewProduct, NewUser, ShopSettings, Store};
+use zhibo_store::{NewUser, ShopSettings, Store};
 
 use crate::auth::password;
 use crate::error::WebError;
@@ -27,13 +29,118 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 8] = [
     ("viewer", "观众 小明", Role::Viewer),
 ];
 
-/// (title, selling points, price in fen, list price in fen)
-const DEMO_PRODUCTS: [(&str, &str, i64, i64); 5] = [
-    ("云南古树普洱茶 357g", "十年陈香；古树单株；附冲泡指南", 19_900, 29_900),
-    ("真丝睡衣套装", "22姆米桑蚕丝；亲肤透气；可机洗", 39_900, 69_900),
-    ("五常稻花香大米 5kg", "当季新米；产地直发；真空包装", 6_990, 9_900),
-    ("便携榨汁杯", "无线充电；一次充电榨15杯；可拆洗", 12_900, 19_900),
-    ("羊毛混纺围巾", "30%羊毛；不扎脖；多色可选", 8_900, 15_900),
+/// A demo SKU: its specs, prices in fen, weight, and opening stock.
+struct DemoSku {
+    specs: &'static [(&'static str, &'static str)],
+    list_price: i64,
+    price: i64,
+    cost: i64,
+    weight_g: i64,
+    opening_stock: i64,
+}
+
+struct DemoProduct {
+    title: &'static str,
+    subtitle: &'static str,
+    selling_points: &'static [&'static str],
+    category: &'static str,
+    brand: &'static str,
+    material: &'static str,
+    size_chart: &'static str,
+    shipping_hours: i64,
+    after_sales: &'static str,
+    skus: &'static [DemoSku],
+}
+
+const fn sku(
+    specs: &'static [(&'static str, &'static str)],
+    list_price: i64,
+    price: i64,
+    cost: i64,
+    weight_g: i64,
+    opening_stock: i64,
+) -> DemoSku {
+    DemoSku { specs, list_price, price, cost, weight_g, opening_stock }
+}
+
+const DEMO_PRODUCTS: [DemoProduct; 5] = [
+    DemoProduct {
+        title: "云南古树普洱茶 357g",
+        subtitle: "2016年春茶压制，十年陈香",
+        selling_points: &["十年陈香", "古树单株", "附冲泡指南"],
+        category: "茶叶",
+        brand: "云岭",
+        material: "云南大叶种晒青毛茶",
+        size_chart: "",
+        shipping_hours: 48,
+        after_sales: "未拆封7天无理由退货",
+        skus: &[
+            sku(&[("规格", "单饼357g")], 29_900, 19_900, 8_000, 420, 120),
+            sku(&[("规格", "礼盒双饼")], 55_900, 37_900, 16_500, 950, 40),
+        ],
+    },
+    DemoProduct {
+        title: "真丝睡衣套装",
+        subtitle: "22姆米桑蚕丝，亲肤透气",
+        selling_points: &["22姆米桑蚕丝", "亲肤透气", "可机洗"],
+        category: "家居服",
+        brand: "丝语",
+        material: "100%桑蚕丝（22姆米）",
+        size_chart: "尺码|身高cm|胸围cm|衣长cm\nM|160-165|96|64\nL|165-170|100|66\nXL|170-175|104|68",
+        shipping_hours: 24,
+        after_sales: "7天无理由退换；赠运费险",
+        skus: &[
+            sku(&[("颜色", "香槟"), ("尺码", "M")], 69_900, 39_900, 15_800, 350, 30),
+            sku(&[("颜色", "香槟"), ("尺码", "L")], 69_900, 39_900, 15_800, 360, 25),
+            sku(&[("颜色", "香槟"), ("尺码", "XL")], 69_900, 39_900, 15_800, 370, 12),
+            sku(&[("颜色", "墨绿"), ("尺码", "M")], 69_900, 39_900, 15_800, 350, 18),
+            sku(&[("颜色", "墨绿"), ("尺码", "L")], 69_900, 39_900, 15_800, 360, 20),
+            sku(&[("颜色", "墨绿"), ("尺码", "XL")], 69_900, 39_900, 15_800, 370, 8),
+        ],
+    },
+    DemoProduct {
+        title: "五常稻花香大米 5kg",
+        subtitle: "当季新米，产地直发",
+        selling_points: &["当季新米", "产地直发", "真空包装"],
+        category: "粮油",
+        brand: "黑土地",
+        material: "五常稻花香2号粳米",
+        size_chart: "",
+        shipping_hours: 48,
+        after_sales: "破损包赔",
+        skus: &[sku(&[], 9_900, 6_990, 3_800, 5_200, 300)],
+    },
+    DemoProduct {
+        title: "便携榨汁杯",
+        subtitle: "无线充电，随身鲜榨",
+        selling_points: &["无线充电", "一次充电榨15杯", "可拆洗"],
+        category: "小家电",
+        brand: "鲜活",
+        material: "食品级Tritan杯体，304不锈钢刀头",
+        size_chart: "",
+        shipping_hours: 24,
+        after_sales: "一年保修，7天无理由退换",
+        skus: &[
+            sku(&[("颜色", "奶白")], 19_900, 12_900, 5_200, 650, 80),
+            sku(&[("颜色", "樱粉")], 19_900, 12_900, 5_200, 650, 60),
+        ],
+    },
+    DemoProduct {
+        title: "羊毛混纺围巾",
+        subtitle: "30%羊毛，柔软不扎",
+        selling_points: &["30%羊毛", "不扎脖", "多色可选"],
+        category: "服饰配件",
+        brand: "暖冬",
+        material: "30%羊毛，70%腈纶",
+        size_chart: "长|宽\n180cm|35cm",
+        shipping_hours: 72,
+        after_sales: "7天无理由退换",
+        skus: &[
+            sku(&[("颜色", "驼色")], 15_900, 8_900, 3_100, 200, 50),
+            sku(&[("颜色", "灰色")], 15_900, 8_900, 3_100, 200, 45),
+            sku(&[("颜色", "酒红")], 15_900, 8_900, 3_100, 200, 35),
+        ],
+    },
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,21 +167,52 @@ pub async fn seed(store: &dyn Store) -> Result<Seeded, WebError> {
         accounts_created += 1;
     }
     let mut products_created = 0;
-    for (title, points, price, list_price) in DEMO_PRODUCTS {
-        if store.product_by_title(shop, title).await?.is_some() {
+    for (n, demo) in DEMO_PRODUCTS.iter().enumerate() {
+        if store.product_by_title(shop, demo.title).await?.is_some() {
             continue;
         }
-        let draft = ProductDraft::parse(title, points, Fen(price), Fen(list_price))
-            .map_err(|errors| WebError::Internal(anyhow::anyhow!("demo product {title} is invalid: {errors:?}")))?;
-        let product = NewProduct {
-            shop,
-            title: draft.title,
-            selling_points: draft.selling_points,
-            price: draft.price,
-            list_price: draft.list_price,
-        };
-        store.create_product(&product).await?;
+        let invalid =
+            |what: String| WebError::Internal(anyhow::anyhow!("demo product {} is invalid: {what}", demo.title));
+        let draft = ProductDraft::parse(&demo_input(n, demo)?).map_err(|errors| invalid(format!("{errors:?}")))?;
+        let id = store.create_product(shop, &draft).await?;
+        // Opening stock goes in through the ledger like any other change.
+        let detail = store.product(shop, id).await?.ok_or_else(|| invalid("vanished".into()))?;
+        for (sku, demo_sku) in detail.skus.iter().zip(demo.skus) {
+            let change = StockChange::parse(sku.id, "purchase", demo_sku.opening_stock, "期初库存 / opening stock")
+                .map_err(|errors| invalid(format!("{errors:?}")))?;
+            store.apply_stock_change(shop, &change, None).await?.map_err(|e| invalid(e.to_string()))?;
+        }
         products_created += 1;
     }
     Ok(Seeded { shop, accounts_created, products_created })
+}
+
+fn demo_input(n: usize, demo: &DemoProduct) -> Result<ProductInput, WebError> {
+    let mut skus = Vec::new();
+    for (i, s) in demo.skus.iter().enumerate() {
+        // 690… is China's GS1 prefix; the check digit is computed.
+        let barcode = Barcode::with_check_digit(&format!("6901234{n:02}{i:03}"))?;
+        skus.push(SkuInput {
+            id: None,
+            specs: s.specs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            list_price: Fen(s.list_price),
+            price: Fen(s.price),
+            cost: Fen(s.cost),
+            weight_g: s.weight_g,
+            barcode: barcode.as_str().to_owned(),
+        });
+    }
+    Ok(ProductInput {
+        title: demo.title.into(),
+        subtitle: demo.subtitle.into(),
+        selling_points: demo.selling_points.iter().map(|p| (*p).to_owned()).collect(),
+        category: demo.category.into(),
+        brand: demo.brand.into(),
+        status: "on_sale".into(),
+        material: demo.material.into(),
+        size_chart: demo.size_chart.into(),
+        shipping_hours: Some(demo.shipping_hours),
+        after_sales: demo.after_sales.into(),
+        skus,
+    })
 }

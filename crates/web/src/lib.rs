@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;

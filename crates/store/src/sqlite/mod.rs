@@ -26,8 +26,10 @@
 mod accounts;
 mod catalog;
 mod events;
+mod promotions;
 mod sessions;
 mod shops;
+mod stock;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,11 +1,9 @@
-//! Shops, accounts, sessions and the catalog: plain rows with uniqueness
-//! rules the web layer relies on.
+//! Shops, accounts and sessions: plain rows with uniqueness rules the web
+//! layer relies on. (The catalog has its own module.)
 
 use zhibo_domain::account::{DisplayName, Username};
-use zhibo_domain::{Fen, Role, ShopId, Timestamp, UserId};
-use zhibo_store::{
-    AccountStore, CatalogStore, NewProduct, NewUser, SessionRecord, SessionStore, ShopSettings, ShopStore, StoreError,
-};
+use zhibo_domain::{Role, ShopId, Timestamp, UserId};
+use zhibo_store::{AccountStore, NewUser, SessionRecord, SessionStore, ShopSettings, ShopStore, StoreError};
 
 use crate::helpers::{T0, TestStore};
 
@@ -114,37 +112,4 @@ async fn sessions_expire_and_can_be_signed_out_everywhere_but_one() {
     t.store.delete_session("a2").await.unwrap();
     assert_eq!(t.store.live_session("a2", T0).await.unwrap(), None);
     assert_eq!(t.store.purge_expired_sessions(hour).await.unwrap(), 1, "only b1 was left");
-}
-
-#[tokio::test]
-async fn product_titles_are_unique_within_a_shop() {
-    let t = TestStore::new().await;
-    let shop = t.store.create_shop("店", &ShopSettings::default()).await.unwrap();
-    let other = t.store.create_shop("别的店", &ShopSettings::default()).await.unwrap();
-    let product = |shop, title: &str, price| NewProduct {
-        shop,
-        title: title.into(),
-        selling_points: "香甜多汁".into(),
-        list_price: Fen(5990),
-        price: Fen(price),
-    };
-
-    let apple = t.store.create_product(&product(shop, "烟台苹果 5斤", 3990)).await.unwrap();
-    let pear = t.store.create_product(&product(shop, "砀山梨", 2990)).await.unwrap();
-    t.store.create_product(&product(other, "烟台苹果 5斤", 3990)).await.unwrap();
-
-    let err = t.store.create_product(&product(shop, "烟台苹果 5斤", 1)).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Conflict(what) if what.contains("烟台苹果")), "{err}");
-    assert!(matches!(t.store.create_product(&product(ShopId(99), "x", 1)).await, Err(StoreError::NotFound(_))));
-    assert!(
-        matches!(t.store.create_product(&product(shop, "负价", -1)).await, Err(StoreError::Database(_))),
-        "a negative price is refused by the schema"
-    );
-
-    let listed = t.store.products_of_shop(shop).await.unwrap();
-    assert_eq!(listed.iter().map(|p| p.id).collect::<Vec<_>>(), [apple, pear]);
-    let found = t.store.product_by_title(shop, "烟台苹果 5斤").await.unwrap().unwrap();
-    assert_eq!((found.price, found.list_price, found.created_at), (Fen(3990), Fen(5990), T0));
-    assert_eq!(found, listed[0]);
-    assert_eq!(t.store.product_by_title(shop, "没有").await.unwrap(), None);
 }

@@ -4,5 +4,7 @@
 
 mod accounts;
 mod admin;
+mod catalog;
 mod event_log;
 mod helpers;
+mod promotions;

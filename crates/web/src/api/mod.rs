@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod promotions;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .add("/api/v1/rooms/{room}/events", Needs(Permission::Reports), get(room_events))
         .add("/api/v1/rooms/{room}/rollups", Needs(Permission::Reports), get(room_rollups))
         .merge(catalog::routes())
+        .merge(promotions::routes())
 }
 
 #[derive(OpenApi)]
@@ -51,6 +53,7 @@ pub struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(catalog::CatalogApi::openapi());
+    doc.merge(promotions::PromotionsApi::openapi());
     doc
 }
 

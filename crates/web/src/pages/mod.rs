@@ -7,6 +7,7 @@ pub mod areas;
 pub mod dashboard;
 pub mod error_page;
 pub mod login;
+pub mod planning;
 pub mod products;
 pub mod settings;
 
@@ -36,7 +37,8 @@ pub fn routes() -> Routes {
         .add("/account", Needs(Permission::SignedIn), get(account::show))
         .add("/account/password", Needs(Permission::SignedIn), post(account::change_password))
         .add("/settings", Needs(Permission::ShopSettings), get(settings::show).post(settings::save))
-        .add("/products", Needs(Permission::Catalog), get(products::list))
+        .merge(products::routes())
+        .merge(planning::routes())
         .merge(areas::routes())
 }
 

@@ -9,10 +9,16 @@ use zhibo_web::demo::DEMO_ACCOUNTS;
 
 /// A concrete path for a route pattern.
 fn concrete(pattern: &str) -> String {
-    pattern.replace("{room}", "1").replace("{code}", "en").replace("{*path}", "app.css")
+    pattern
+        .replace("{room}", "1")
+        .replace("{code}", "en")
+        .replace("{*path}", "app.css")
+        .replace("{id}", "1")
+        .replace("{image}", "1")
+        .replace("{sku}", "1")
 }
 
-/// Sends the route's method (the first of GET, POST, DELETE it answers to)
+/// Sends the route's method (the first of GET, POST, PUT, DELETE it answers to)
 /// with a valid CSRF token and an empty body, so only the access rule and
 /// later validation can refuse it.
 async fn call(app: &TestApp, who: Option<&Signed>, path: &str) -> (StatusCode, String) {
@@ -21,7 +27,7 @@ async fn call(app: &TestApp, who: Option<&Signed>, path: &str) -> (StatusCode, S
         Some(s) => (&s.client, s.csrf.as_str()),
         None => (&anonymous, ""),
     };
-    for method in [Method::GET, Method::POST, Method::DELETE] {
+    for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
         let mut req = client.request(method.clone(), app.url(path));
         if method != Method::GET {
             req = req.header("x-csrf-token", csrf).header("content-type", "application/x-www-form-urlencoded");
@@ -33,7 +39,7 @@ async fn call(app: &TestApp, who: Option<&Signed>, path: &str) -> (StatusCode, S
         let status = r.status();
         return (status, r.text().await.unwrap());
     }
-    panic!("{path} answers none of GET, POST, DELETE");
+    panic!("{path} answers none of GET, POST, PUT, DELETE");
 }
 
 fn is_forbidden(status: StatusCode, body: &str) -> bool {

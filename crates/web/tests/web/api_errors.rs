@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 async fn malformed_json_is_a_400_naming_the_position() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
-    let r = op.send_json(&app, Method::POST, "/api/v1/products", r#"{"title": "茶", "price_fen": "#).await;
+    let r = op.send_json(&app, Method::POST, "/api/v1/products", r#"{"title": "茶", "skus": [{"price_fen": "#).await;
     let (status, e) = api_error(r).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["code"], "malformed_json");
@@ -20,12 +20,13 @@ async fn missing_unknown_and_mistyped_fields_are_named() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
     for (body, field) in [
-        (r#"{"price_fen": 100}"#, "title"),
-        (r#"{"title": "茶", "price_fen": 100, "colour": "red"}"#, "colour"),
-        (r#"{"title": "茶", "price_fen": "一百"}"#, "price_fen"),
-        (r#"{"title": "茶", "price_fen": -1}"#, "price_fen"),
-        (r#"{"title": "茶", "price_fen": 1000, "list_price_fen": 10}"#, "list_price_fen"),
-        (r#"{"title": "", "price_fen": 1}"#, "title"),
+        (r#"{"skus": [{"price_fen": 100}]}"#, "title"),
+        (r#"{"title": "茶", "skus": [{"price_fen": 100}], "colour": "red"}"#, "colour"),
+        (r#"{"title": "茶", "skus": [{"price_fen": "一百"}]}"#, "skus[0].price_fen"),
+        (r#"{"title": "茶", "skus": [{"price_fen": -1}]}"#, "skus[0].price_fen"),
+        (r#"{"title": "茶", "skus": [{"price_fen": 1000, "list_price_fen": 10}]}"#, "skus[0].list_price_fen"),
+        (r#"{"title": "", "skus": [{"price_fen": 1}]}"#, "title"),
+        (r#"{"title": "茶"}"#, "skus"),
     ] {
         let r = op.send_json(&app, Method::POST, "/api/v1/products", body).await;
         let (status, e) = api_error(r).await;
@@ -90,7 +91,7 @@ async fn bad_paths_and_queries_get_the_error_shape_too() {
 async fn a_product_created_through_the_api_is_listed_and_a_duplicate_conflicts() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
-    let body = r#"{"title": "手工红糖 500g", "selling_points": "古法熬制", "price_fen": 2990, "list_price_fen": 3990}"#;
+    let body = r#"{"title": "手工红糖 500g", "selling_points": ["古法熬制"], "skus": [{"price_fen": 2990, "list_price_fen": 3990}]}"#;
     let r = op.send_json(&app, Method::POST, "/api/v1/products", body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let created: serde_json::Value = r.json().await.unwrap();

@@ -12,14 +12,14 @@ use tokio::process::{Child, Command};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     _driver: Child,
     _profile: tempfile::TempDir,
 }
 
 /// Starts chromedriver on a free port and opens a headless chromium session.
-async fn browser() -> Option<Browser> {
+pub(crate) async fn browser() -> Option<Browser> {
     if std::env::var("SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
         eprintln!("SKIP_BROWSER_TESTS=1: browser tests skipped");
         return None;

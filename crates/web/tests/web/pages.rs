@@ -118,9 +118,22 @@ async fn user_text_is_escaped_on_every_page() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
     let evil = r#"<img src=x onerror=alert(1)>"#;
-    let body = serde_json::json!({"title": evil, "selling_points": "<script>alert(2)</script>", "price_fen": 100});
+    let body = serde_json::json!({
+        "title": evil,
+        "selling_points": ["<script>alert(2)</script>"],
+        "facts": {"size_chart": "<b>M</b>|<i>96</i>"},
+        "skus": [{"price_fen": 100, "specs": [{"name": "<u>色</u>", "value": "<em>红</em>"}]}]
+    });
     let r = op.send_json(&app, reqwest::Method::POST, "/api/v1/products", &body.to_string()).await;
     assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let detail = op.get(&app, &format!("/products/{id}")).await.text().await.unwrap();
+    let edit = op.get(&app, &format!("/products/{id}/edit")).await.text().await.unwrap();
+    for page in [&detail, &edit] {
+        for raw in [evil, "<script>alert(2)", "<b>M</b>", "<u>色</u>", "<em>红</em>"] {
+            assert!(!page.contains(raw), "{raw} unescaped");
+        }
+    }
     let page = op.get(&app, "/products").await.text().await.unwrap();
     assert!(!page.contains(evil) && !page.contains("<script>alert(2)"));
     assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;") || page.contains("&#60;img"), "{page}");
