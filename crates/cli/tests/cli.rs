@@ -145,7 +145,8 @@ async fn serve_reads_its_config_file_and_environment() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("zhibo.toml");
     std::fs::write(&config, format!("[server]\nport = 0\n[data]\ndir = {:?}\n", dir.path().join("data"))).unwrap();
-    let server = Running::start(zhibo().arg("serve").arg("--config").arg(&config).env("ZHIBO_AUTH__SESSION_HOURS", "24"));
+    let server =
+        Running::start(zhibo().arg("serve").arg("--config").arg(&config).env("ZHIBO_AUTH__SESSION_HOURS", "24"));
     let r = reqwest::get(format!("{}/healthz", server.url)).await.unwrap();
     assert_eq!(r.status(), 200);
     server.stop();
@@ -200,7 +201,10 @@ fn bench_pricing_prints_one_json_object_with_its_figure() {
     // for BENCHMARKS.md, not for a test
     assert!(report["carts_per_s_per_core"].as_f64().unwrap() > 0.0);
     assert!(report["baseline_carts_per_s"].as_f64().unwrap() > 0.0);
-    assert_eq!((report["lines"].as_u64(), report["promotions"].as_u64(), report["coupons"].as_u64()), (Some(20), Some(10), Some(5)));
+    assert_eq!(
+        (report["lines"].as_u64(), report["promotions"].as_u64(), report["coupons"].as_u64()),
+        (Some(20), Some(10), Some(5))
+    );
     assert!(report["discount_fen"].as_i64().unwrap() > 0);
     let bad = run(zhibo().args(["bench", "pricing", "--seconds", "0"]));
     assert!(!bad.status.success());

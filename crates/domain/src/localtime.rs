@@ -54,6 +54,14 @@ pub fn format_shop_time(t: Timestamp) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }
 
+/// `2026-11-25 20:00:05` in shop time, for tables of events.
+pub fn format_shop_time_seconds(t: Timestamp) -> String {
+    let local_secs = t.0.div_euclid(1000) + SHOP_OFFSET_MINUTES * 60;
+    let (days, secs) = (local_secs.div_euclid(86_400), local_secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,

@@ -66,6 +66,31 @@ impl Fen {
     }
 }
 
+/// An amount as a shop writes it in a rule: yuan without needless decimals,
+/// no currency sign (30000 → `300`, 29950 → `299.5`, 5 → `0.05`), as in
+/// 满300减40. Built by [`Fen::short`].
+#[derive(Debug, Clone, Copy)]
+pub struct ShortYuan(pub Fen);
+
+impl Fen {
+    pub fn short(self) -> ShortYuan {
+        ShortYuan(self)
+    }
+}
+
+impl fmt::Display for ShortYuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0.0 < 0 { "-" } else { "" };
+        let abs = self.0.0.unsigned_abs();
+        let (yuan, fen) = (abs / 100, abs % 100);
+        match fen {
+            0 => write!(f, "{sign}{yuan}"),
+            _ if fen % 10 == 0 => write!(f, "{sign}{yuan}.{}", fen / 10),
+            _ => write!(f, "{sign}{yuan}.{fen:02}"),
+        }
+    }
+}
+
 impl fmt::Display for Fen {
     /// `¥12.50`; negative amounts as `-¥12.50`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -85,6 +110,12 @@ mod tests {
         assert_eq!(Fen(1250).to_string(), "¥12.50");
         assert_eq!(Fen(5).to_string(), "¥0.05");
         assert_eq!(Fen(-199).to_string(), "-¥1.99");
+    }
+
+    #[test]
+    fn short_yuan_drops_needless_decimals() {
+        let shown: Vec<String> = [30000, 29950, 5, -120, 0].map(|f| Fen(f).short().to_string()).into();
+        assert_eq!(shown, ["300", "299.5", "0.05", "-1.2", "0"]);
     }
 
     #[test]

@@ -18,8 +18,9 @@ pub struct ProductHistory {
     pub title: String,
     /// Units sold in the period considered.
     pub units_sold: i64,
-    /// Returned or refunded units ÷ units sold, in ‰.
-    pub return_rate_permille: i64,
+    /// Returned or refunded units ÷ units sold, in ‰; `None` when unknown
+    /// (no after-sales data yet).
+    pub return_rate_permille: Option<i64>,
     /// Average review, in tenths of a star (0‥50); `None` when unreviewed.
     pub review_tenths: Option<i64>,
     pub price: Fen,
@@ -78,6 +79,8 @@ pub struct SelectionScore {
 
 /// A return rate at or above this counts as the worst (30%).
 const WORST_RETURN_RATE_PERMILLE: i64 = 300;
+/// An unknown return rate counts as middling (15%), neither reward nor penalty.
+const NEUTRAL_RETURN_RATE_PERMILLE: i64 = 150;
 /// Unreviewed products get a neutral 3.5 stars rather than zero.
 const NEUTRAL_REVIEW_TENTHS: i64 = 35;
 /// A margin at or above this counts as the best (60%).
@@ -93,8 +96,10 @@ pub fn score(products: &[ProductHistory], weights: SelectionWeights) -> Result<V
         .map(|p| {
             // each component scaled to 0‥1000
             let sales = if max_sold == 0 { 0 } else { p.units_sold.max(0) * 1000 / max_sold };
-            let returns =
-                1000 - p.return_rate_permille.clamp(0, WORST_RETURN_RATE_PERMILLE) * 1000 / WORST_RETURN_RATE_PERMILLE;
+            let returns = 1000
+                - p.return_rate_permille.unwrap_or(NEUTRAL_RETURN_RATE_PERMILLE).clamp(0, WORST_RETURN_RATE_PERMILLE)
+                    * 1000
+                    / WORST_RETURN_RATE_PERMILLE;
             let reviews = p.review_tenths.unwrap_or(NEUTRAL_REVIEW_TENTHS).clamp(0, 50) * 1000 / 50;
             let margin = p.margin_permille().clamp(0, BEST_MARGIN_PERMILLE) * 1000 / BEST_MARGIN_PERMILLE;
             let points = |component: i64, weight: i64| component * weight / total_weight;
@@ -251,7 +256,7 @@ mod tests {
             product,
             title: format!("p{product}"),
             units_sold: sold,
-            return_rate_permille: returns,
+            return_rate_permille: Some(returns),
             review_tenths: review,
             price: Fen(price),
             cost: Fen(cost),
@@ -297,6 +302,14 @@ mod tests {
         let by_margin =
             score(&[seller, earner], SelectionWeights { sales: 0, returns: 0, reviews: 0, margin: 100 }).unwrap();
         assert_eq!((by_sales[0].product, by_margin[0].product), (1, 2));
+    }
+
+    #[test]
+    fn unknown_returns_and_reviews_count_as_middling() {
+        let mut p = h(1, 10, 0, None, 1000, 500);
+        p.return_rate_permille = None;
+        // sales 1000·40 + returns 500·20 + reviews 700·20 + margin (500‰→833)·20 = 80,660 / 100
+        assert_eq!(score(&[p], SelectionWeights::default()).unwrap()[0].score, 806);
     }
 
     #[test]

@@ -201,4 +201,7 @@ pub trait StockStore: Send + Sync {
     async fn sku_ledger(&self, shop: ShopId, sku: SkuId, before: Option<i64>, limit: u32) -> Result<Vec<LedgerEntry>>;
     /// The entries of every SKU of a product, newest first, at most `limit`.
     async fn product_ledger(&self, shop: ShopId, product: ProductId, limit: u32) -> Result<Vec<LedgerEntry>>;
+    /// Units each product of the shop sold (its `sale` entries) at or after
+    /// `since`; products without sales are left out.
+    async fn units_sold_since(&self, shop: ShopId, since: Timestamp) -> Result<Vec<(ProductId, i64)>>;
 }

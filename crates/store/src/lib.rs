@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod error;
 pub mod event_log;
+pub mod imports;
 pub mod promotions;
 pub mod sqlite;
 
@@ -25,6 +26,7 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use event_log::fold_room;
+pub use imports::{ImportStore, ImportedProduct, PendingImport};
 pub use promotions::PromotionStore;
 pub use sqlite::SqliteStore;
 
@@ -32,11 +34,28 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything the rest of zhibo needs from storage.
 pub trait Store:
-    ShopStore + AccountStore + SessionStore + CatalogStore + StockStore + EventStore + AdminStore + PromotionStore
+    ShopStore
+    + AccountStore
+    + SessionStore
+    + CatalogStore
+    + StockStore
+    + EventStore
+    + AdminStore
+    + PromotionStore
+    + ImportStore
 {
 }
-impl<T: ShopStore + AccountStore + SessionStore + CatalogStore + StockStore + EventStore + AdminStore + PromotionStore>
-    Store for T
+impl<
+    T: ShopStore
+        + AccountStore
+        + SessionStore
+        + CatalogStore
+        + StockStore
+        + EventStore
+        + AdminStore
+        + PromotionStore
+        + ImportStore,
+> Store for T
 {
 }
 

@@ -55,7 +55,9 @@ pub struct NewPromotion {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimOutcome {
-    Claimed { claim_id: i64 },
+    Claimed {
+        claim_id: i64,
+    },
     /// Every coupon of the total has been claimed.
     SoldOut,
     /// This buyer holds as many as the per-buyer limit allows.
@@ -147,7 +149,8 @@ impl PromotionRecord {
     pub fn to_domain(&self) -> Result<StoredPromotion> {
         let corrupt = |what: String| StoreError::Corrupt(format!("promotion {}: {what}", self.id));
         if self.kind == PromotionKind::Coupon.as_str() {
-            let mut draft: CouponDraft = serde_json::from_value(self.rule.clone()).map_err(|e| corrupt(e.to_string()))?;
+            let mut draft: CouponDraft =
+                serde_json::from_value(self.rule.clone()).map_err(|e| corrupt(e.to_string()))?;
             draft.id = CouponId(self.id);
             let coupon = Coupon::new(draft).map_err(|errors| corrupt(format!("{errors:?}")))?;
             return Ok(StoredPromotion::Coupon(coupon));

@@ -65,7 +65,10 @@ pub fn run(seconds: f64) -> anyhow::Result<PricingReport> {
 pub fn print_human(r: &PricingReport) {
     println!("定价基准 / pricing benchmark: {} lines, {} promotions, {} coupons", r.lines, r.promotions, r.coupons);
     println!("  payable ¥{:.2}, discount ¥{:.2}", r.payable_fen as f64 / 100.0, r.discount_fen as f64 / 100.0);
-    println!("  carts/s per core:          {:>12.0}  (target {:.0})", r.carts_per_s_per_core, r.target_carts_per_s_per_core);
+    println!(
+        "  carts/s per core:          {:>12.0}  (target {:.0})",
+        r.carts_per_s_per_core, r.target_carts_per_s_per_core
+    );
     println!("  baseline, no promotions:   {:>12.0}", r.baseline_carts_per_s);
     println!("  promotions cost ×{:.2} of the baseline; target met: {}", r.cost_vs_baseline, r.meets_target);
 }

@@ -3,28 +3,10 @@
 //! strings). Amounts print as `¥12.50`; a rule's own figures print as the
 //! shop wrote them: 满300减40, "Spend ¥300 save ¥40".
 
-use std::fmt;
-
 use super::priced::{AppliedDiscount, DiscountDetail, FlashLimit, GiftLine, GiftReason, SkippedPromotion};
 use crate::Fen;
+use crate::money::ShortYuan as Short;
 use crate::promotion::{CouponBenefit, Reached};
-
-/// A rule figure in yuan without needless decimals: 30000 → `300`,
-/// 29950 → `299.5`, 5 → `0.05`.
-struct Short(Fen);
-
-impl fmt::Display for Short {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0.0 < 0 { "-" } else { "" };
-        let abs = self.0.0.unsigned_abs();
-        let (yuan, fen) = (abs / 100, abs % 100);
-        match fen {
-            0 => write!(f, "{sign}{yuan}"),
-            _ if fen % 10 == 0 => write!(f, "{sign}{yuan}.{}", fen / 10),
-            _ => write!(f, "{sign}{yuan}.{fen:02}"),
-        }
-    }
-}
 
 impl AppliedDiscount {
     /// E.g. `满300减40：已满¥312.00，减¥40.00`.

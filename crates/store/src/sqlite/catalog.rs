@@ -139,7 +139,7 @@ const SELECT_IMAGE: &str = "SELECT id, product_id, mime, width, height, byte_siz
 
 /// Names what a unique constraint protects, from SQLite's message
 /// ("UNIQUE constraint failed: skus.shop_id, skus.barcode").
-fn map_write_error(err: sqlx::Error, draft: Option<&ProductDraft>, shop: ShopId) -> StoreError {
+pub(super) fn map_write_error(err: sqlx::Error, draft: Option<&ProductDraft>, shop: ShopId) -> StoreError {
     if let sqlx::Error::Database(db) = &err {
         let message = db.message();
         if db.is_unique_violation() {
@@ -171,7 +171,7 @@ fn specs_json(specs: &Specs) -> String {
     serde_json::to_string(specs.pairs()).unwrap_or_else(|_| "[]".to_owned())
 }
 
-async fn insert_product(
+pub(super) async fn insert_product(
     tx: &mut Transaction<'_, Sqlite>,
     shop: ShopId,
     draft: &ProductDraft,

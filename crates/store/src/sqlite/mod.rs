@@ -26,6 +26,7 @@
 mod accounts;
 mod catalog;
 mod events;
+mod imports;
 mod promotions;
 mod sessions;
 mod shops;

@@ -7,9 +7,7 @@ use async_trait::async_trait;
 use zhibo_domain::{Fen, ShopId, Timestamp, UserId};
 
 use super::{SqliteStore, constraint_error};
-use crate::promotions::{
-    ClaimOutcome, CouponClaimRecord, CouponLimits, NewPromotion, PromotionRecord, PromotionStore,
-};
+use crate::promotions::{ClaimOutcome, CouponClaimRecord, CouponLimits, NewPromotion, PromotionRecord, PromotionStore};
 use crate::{Result, StoreError};
 
 #[derive(sqlx::FromRow)]

@@ -128,4 +128,18 @@ impl StockStore for SqliteStore {
         .await?;
         rows.into_iter().map(LedgerEntry::try_from).collect()
     }
+
+    async fn units_sold_since(&self, shop: ShopId, since: Timestamp) -> Result<Vec<(ProductId, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT s.product_id, -SUM(l.delta) FROM stock_ledger l
+             JOIN skus s ON s.id = l.sku_id JOIN products p ON p.id = s.product_id
+             WHERE p.shop_id = ? AND l.reason = 'sale' AND l.time_ms >= ?
+             GROUP BY s.product_id ORDER BY s.product_id",
+        )
+        .bind(shop.0)
+        .bind(since.millis())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(product, units)| (ProductId(product), units)).collect())
+    }
 }

@@ -469,3 +469,26 @@ async fn products_from_before_skus_get_one_sku_at_their_price() {
     assert_eq!((s.specs.is_empty(), s.price, s.list_price, s.stock), (true, Fen(300), Fen(500), 0));
     store.apply_stock_change(ShopId(1), &change(s.id, "purchase", 2), None).await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn units_sold_count_only_sales_since_the_given_time() {
+    let t = TestStore::new().await;
+    let mine = shop(&t, "销量店").await;
+    let id = t.store.create_product(mine, &draft(&pajamas())).await.unwrap();
+    let skus = t.store.product(mine, id).await.unwrap().unwrap().skus;
+    let (a, b) = (skus[0].id, skus[1].id);
+    for sku in [a, b] {
+        t.store.apply_stock_change(mine, &change(sku, "purchase", 50), None).await.unwrap().unwrap();
+    }
+    t.store.apply_stock_change(mine, &change(a, "sale", -3), None).await.unwrap().unwrap();
+    t.clock.advance_secs(3600);
+    let since = zhibo_domain::Clock::now(&t.clock);
+    t.store.apply_stock_change(mine, &change(a, "sale", -2), None).await.unwrap().unwrap();
+    t.store.apply_stock_change(mine, &change(b, "sale", -4), None).await.unwrap().unwrap();
+    // a reservation is not a sale
+    t.store.apply_stock_change(mine, &change(b, "reservation", -5), None).await.unwrap().unwrap();
+    assert_eq!(t.store.units_sold_since(mine, since).await.unwrap(), [(id, 6)]);
+    assert_eq!(t.store.units_sold_since(mine, T0).await.unwrap(), [(id, 9)]);
+    let other = shop(&t, "别的店").await;
+    assert!(t.store.units_sold_since(other, T0).await.unwrap().is_empty());
+}

@@ -5,6 +5,10 @@
 //! removed), checked by the same domain parser as the pages
 //! ([`crate::catalog`]). Money is integer fen in fields ending `_fen`; a
 //! field error names the path, e.g. `skus[1].price_fen`.
+//!
+//! Bulk import and export as XLSX or CSV are in [`exchange`].
+
+mod exchange;
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -20,6 +24,7 @@ use zhibo_store::{ImageRecord, LedgerEntry, ProductDetail, ProductFilter, Produc
 
 use super::json::ApiJson;
 use crate::auth::{Access, Routes, Signed};
+use crate::catalog::exchange::MAX_UPLOAD_BODY_BYTES as EXCHANGE_UPLOAD_BODY_BYTES;
 use crate::catalog::images::{self, MAX_UPLOAD_BODY_BYTES};
 use crate::catalog::{Naming, StockRequest, change_stock, save_product};
 use crate::error::{ErrorBody, WebError};
@@ -29,6 +34,13 @@ pub fn routes() -> Routes {
     let catalog = Access::Needs(Permission::Catalog);
     Routes::default()
         .add("/api/v1/products", catalog, get(list_products).post(create_product))
+        .add(
+            "/api/v1/products/import",
+            catalog,
+            post(exchange::import_products).layer(DefaultBodyLimit::max(EXCHANGE_UPLOAD_BODY_BYTES)),
+        )
+        .add("/api/v1/products/export.xlsx", catalog, get(exchange::export_xlsx))
+        .add("/api/v1/products/export.csv", catalog, get(exchange::export_csv))
         .add("/api/v1/products/{id}", catalog, get(get_product).put(update_product))
         .add("/api/v1/products/{id}/status", catalog, post(set_status))
         .add(
@@ -55,7 +67,10 @@ pub fn routes() -> Routes {
         image_thumbnail,
         delete_image,
         sku_ledger,
-        change_sku_stock
+        change_sku_stock,
+        exchange::import_products,
+        exchange::export_xlsx,
+        exchange::export_csv
     ),
     components(schemas(
         ProductView,
@@ -71,7 +86,11 @@ pub fn routes() -> Routes {
         StatusBody,
         StockBody,
         ImageUpload,
-        ErrorBody
+        ErrorBody,
+        exchange::ImportReport,
+        exchange::ImportRejected,
+        exchange::IssueView,
+        exchange::ImportUpload
     ))
 )]
 pub struct CatalogApi;

@@ -326,11 +326,9 @@ async fn quote(
     let now = state.clock.now();
     let mut lines = Vec::with_capacity(body.lines.len());
     for (i, line) in body.lines.iter().enumerate() {
-        let sku = state
-            .store
-            .sku(shop, SkuId(line.sku_id))
-            .await?
-            .ok_or_else(|| WebError::invalid(format!("lines[{i}].sku_id"), format!("没有这个SKU / no SKU {}", line.sku_id)))?;
+        let sku = state.store.sku(shop, SkuId(line.sku_id)).await?.ok_or_else(|| {
+            WebError::invalid(format!("lines[{i}].sku_id"), format!("没有这个SKU / no SKU {}", line.sku_id))
+        })?;
         let list_price = (sku.list_price.0 > 0).then_some(sku.list_price);
         let cart_line = CartLine::new(sku.product, sku.id, sku.price, line.quantity, list_price)
             .map_err(|errors| invalid_under(&format!("lines[{i}]"), errors))?;

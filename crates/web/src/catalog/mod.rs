@@ -4,8 +4,10 @@
 //! applying a stock change. The two differ only in how they name fields
 //! ([`Naming`]: the API says `price_fen` where the form says `price`).
 //!
-//! Image upload and serving are in [`images`].
+//! Image upload and serving are in [`images`]; bulk import and export of
+//! products as XLSX or CSV in [`exchange`].
 
+pub mod exchange;
 pub mod images;
 
 use axum::http::StatusCode;

@@ -9,6 +9,8 @@ pub mod error_page;
 pub mod login;
 pub mod planning;
 pub mod products;
+pub mod promotions;
+pub mod selection;
 pub mod settings;
 
 use askama::Template;
@@ -38,6 +40,8 @@ pub fn routes() -> Routes {
         .add("/account/password", Needs(Permission::SignedIn), post(account::change_password))
         .add("/settings", Needs(Permission::ShopSettings), get(settings::show).post(settings::save))
         .merge(products::routes())
+        .merge(promotions::routes())
+        .merge(selection::routes())
         .merge(planning::routes())
         .merge(areas::routes())
 }
@@ -72,11 +76,12 @@ pub struct Layout {
 
 /// The areas of the back office in navigation order, each with the
 /// permission that shows it.
-pub fn areas(t: &'static Msg) -> [(NavItem, Permission); 8] {
+pub fn areas(t: &'static Msg) -> [(NavItem, Permission); 9] {
     let item = |href, label, description| NavItem { href, label, description, active: false };
     [
         (item("/dashboard", t.nav_dashboard, t.welcome), Permission::BackOffice),
         (item("/products", t.nav_products, t.area_products_desc), Permission::Catalog),
+        (item("/promotions", t.nav_promotions, t.area_promotions_desc), Permission::Catalog),
         (item("/live", t.nav_live, t.area_live_desc), Permission::LiveConsole),
         (item("/orders", t.nav_orders, t.area_orders_desc), Permission::Orders),
         (item("/reports", t.nav_reports, t.area_reports_desc), Permission::Reports),

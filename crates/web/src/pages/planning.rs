@@ -22,9 +22,11 @@ use crate::state::AppState;
 
 pub fn routes() -> Routes {
     let planning = Access::Needs(Permission::Planning);
-    Routes::default()
-        .add("/planning", planning, get(index))
-        .add("/planning/promotion-budget", planning, get(promotion_budget))
+    Routes::default().add("/planning", planning, get(index)).add(
+        "/planning/promotion-budget",
+        planning,
+        get(promotion_budget),
+    )
 }
 
 #[derive(Template)]
@@ -102,10 +104,9 @@ async fn promotion_budget(
     let skus: Vec<SkuChoice> = details
         .iter()
         .flat_map(|d| {
-            d.skus.iter().map(move |s| SkuChoice {
-                id: s.id.0,
-                label: format!("{} {} ({})", d.product.title, s.specs, s.price),
-            })
+            d.skus
+                .iter()
+                .map(move |s| SkuChoice { id: s.id.0, label: format!("{} {} ({})", d.product.title, s.specs, s.price) })
         })
         .collect();
     let rows: Vec<BasketRow> = (1..=BASKET_ROWS)
@@ -168,7 +169,8 @@ async fn compute(
             continue;
         }
         let field: &'static str = ["basket_1", "basket_2", "basket_3", "basket_4", "basket_5"][i];
-        let sku = row.sku.parse::<i64>().ok().and_then(|id| details.iter().flat_map(|d| &d.skus).find(|s| s.id.0 == id));
+        let sku =
+            row.sku.parse::<i64>().ok().and_then(|id| details.iter().flat_map(|d| &d.skus).find(|s| s.id.0 == id));
         let quantity = row.quantity.parse::<u32>().ok();
         match (sku, quantity) {
             (Some(sku), Some(quantity)) => {
@@ -182,7 +184,8 @@ async fn compute(
             (_, None) => errors.push(DomainError::new(field, "数量须为正整数 / the quantity must be a whole number")),
         }
     }
-    let (Some(at), Some(budget), Ok(orders), Some(coupon_use), true) = (at, budget, orders, coupon_use, errors.is_empty())
+    let (Some(at), Some(budget), Ok(orders), Some(coupon_use), true) =
+        (at, budget, orders, coupon_use, errors.is_empty())
     else {
         return Ok(Err(errors));
     };

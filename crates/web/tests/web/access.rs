@@ -16,6 +16,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{id}", "1")
         .replace("{image}", "1")
         .replace("{sku}", "1")
+        .replace("{kind}", "coupon")
 }
 
 /// Sends the route's method (the first of GET, POST, PUT, DELETE it answers to)

@@ -10,9 +10,13 @@ use zhibo_store::{CatalogStore, ShopStore};
 async fn the_budget_check_warns_when_the_promotions_cost_more_than_the_budget() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
-    let rule = json!({"kind": "full_reduction", "scope": "shop", "form": {"tiers": [{"threshold": 30000, "off": 4000}]}});
+    let rule =
+        json!({"kind": "full_reduction", "scope": "shop", "form": {"tiers": [{"threshold": 30000, "off": 4000}]}});
     let body = json!({"name": "满300减40", "starts_at_ms": T0.0, "ends_at_ms": T0.plus_secs(7200).0, "rule": rule});
-    assert_eq!(op.send_json(&app, Method::POST, "/api/v1/promotions", &body.to_string()).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        op.send_json(&app, Method::POST, "/api/v1/promotions", &body.to_string()).await.status(),
+        StatusCode::CREATED
+    );
 
     let shop = app.store.first_shop().await.unwrap().unwrap().id;
     let tea = app.store.product_by_title(shop, "云南古树普洱茶 357g").await.unwrap().unwrap();
@@ -31,7 +35,10 @@ async fn the_budget_check_warns_when_the_promotions_cost_more_than_the_budget() 
     // after the promotion's window it costs nothing
     let later = format_shop_time(T0.plus_secs(7200));
     let page = planner
-        .get(&app, &format!("/planning/promotion-budget?at={later}&budget=1&orders=100&coupon_use=0&sku_1={sku}&qty_1=2"))
+        .get(
+            &app,
+            &format!("/planning/promotion-budget?at={later}&budget=1&orders=100&coupon_use=0&sku_1={sku}&qty_1=2"),
+        )
         .await
         .text()
         .await
@@ -43,7 +50,9 @@ async fn the_budget_check_warns_when_the_promotions_cost_more_than_the_budget() 
 async fn a_wrong_budget_form_names_every_field_and_keeps_what_was_typed() {
     let app = TestApp::spawn().await;
     let planner = app.signed_in("student1").await;
-    let r = planner.get(&app, "/planning/promotion-budget?at=tomorrow&budget=12.345&orders=many&coupon_use=150&sku_1=&qty_1=3").await;
+    let r = planner
+        .get(&app, "/planning/promotion-budget?at=tomorrow&budget=12.345&orders=many&coupon_use=150&sku_1=&qty_1=3")
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     for field in ["at", "budget", "orders", "coupon_use", "basket_1"] {

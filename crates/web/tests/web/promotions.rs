@@ -13,7 +13,9 @@ use zhibo_store::{CatalogStore, ShopStore};
 fn tiers(t: &[(i64, i64)]) -> Value {
     let rule = PromotionRule::FullReduction(FullReduction {
         scope: Scope::Shop,
-        form: ReductionForm::Tiers(t.iter().map(|&(threshold, off)| ReductionTier { threshold: Fen(threshold), off: Fen(off) }).collect()),
+        form: ReductionForm::Tiers(
+            t.iter().map(|&(threshold, off)| ReductionTier { threshold: Fen(threshold), off: Fen(off) }).collect(),
+        ),
     });
     serde_json::to_value(rule).unwrap()
 }
@@ -65,8 +67,13 @@ async fn a_full_reduction_set_up_through_the_api_prices_a_buyers_cart() {
     let viewer = app.api_signed_in("viewer").await;
     // 199.00 + 2 × 69.90 = 338.80 ≥ 300 → 40 off → 298.80
     let cart = json!({"lines": [{"sku_id": tea, "quantity": 1}, {"sku_id": rice, "quantity": 2}]});
-    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
-    assert_eq!((q["subtotal_fen"].as_i64(), q["discount_fen"].as_i64(), q["payable_fen"].as_i64()), (Some(33_880), Some(4_000), Some(29_880)), "{q}");
+    let q: Value =
+        viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
+    assert_eq!(
+        (q["subtotal_fen"].as_i64(), q["discount_fen"].as_i64(), q["payable_fen"].as_i64()),
+        (Some(33_880), Some(4_000), Some(29_880)),
+        "{q}"
+    );
     let line_discounts: i64 = q["lines"].as_array().unwrap().iter().map(|l| l["discount_fen"].as_i64().unwrap()).sum();
     assert_eq!(line_discounts, 4_000, "the shares add up to the discount");
     assert!(q["explanation_zh"][0].as_str().unwrap().contains("满300减40"), "{q}");
@@ -76,14 +83,16 @@ async fn a_full_reduction_set_up_through_the_api_prices_a_buyers_cart() {
     let id = created["id"].as_i64().unwrap();
     let r = op.send_json(&app, Method::PUT, &format!("/api/v1/promotions/{id}/active"), r#"{"active": false}"#).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
+    let q: Value =
+        viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
     assert_eq!(q["payable_fen"].as_i64(), Some(33_880));
 
     // outside its window neither
     let r = op.send_json(&app, Method::PUT, &format!("/api/v1/promotions/{id}/active"), r#"{"active": true}"#).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     app.clock.advance_secs(3_600);
-    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
+    let q: Value =
+        viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
     assert_eq!(q["payable_fen"].as_i64(), Some(33_880));
 }
 
@@ -95,8 +104,14 @@ async fn bad_promotions_are_refused_naming_the_field_and_nothing_is_saved() {
     let (s, e) = window(0, 3600);
     let (late_s, late_e) = window(3600, 0);
     for (body, field) in [
-        (json!({"name": "重叠", "starts_at_ms": s, "ends_at_ms": e, "rule": tiers(&[(30_000, 4_000), (30_000, 5_000)])}), None),
-        (json!({"name": "倒序", "starts_at_ms": late_s, "ends_at_ms": late_e, "rule": tiers(&[(30_000, 4_000)])}), Some("ends_at")),
+        (
+            json!({"name": "重叠", "starts_at_ms": s, "ends_at_ms": e, "rule": tiers(&[(30_000, 4_000), (30_000, 5_000)])}),
+            None,
+        ),
+        (
+            json!({"name": "倒序", "starts_at_ms": late_s, "ends_at_ms": late_e, "rule": tiers(&[(30_000, 4_000)])}),
+            Some("ends_at"),
+        ),
         (json!({"name": "缺规则", "starts_at_ms": s, "ends_at_ms": e}), Some("rule")),
         (json!({"name": "怪规则", "starts_at_ms": s, "ends_at_ms": e, "rule": {"kind": "free_money"}}), None),
     ] {
@@ -143,10 +158,12 @@ async fn a_buyer_claims_a_coupon_within_its_limits_and_the_quote_uses_it() {
 
     let (tea, _) = demo_skus(&app).await;
     let cart = json!({"lines": [{"sku_id": tea, "quantity": 1}]});
-    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
+    let q: Value =
+        viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
     assert_eq!((q["coupon_id"].as_i64(), q["payable_fen"].as_i64()), (Some(id), Some(19_900 - 1_500)), "{q}");
     // the student, without the coupon, pays full price
-    let q: Value = student.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
+    let q: Value =
+        student.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await.json().await.unwrap();
     assert_eq!(q["payable_fen"].as_i64(), Some(19_900));
 }
 
@@ -155,10 +172,20 @@ async fn coupons_cannot_be_claimed_outside_their_claim_window() {
     let app = TestApp::spawn().await;
     let op = app.api_signed_in("operator").await;
     let body = coupon(10_000, 1_000, 10, 1, T0.plus_secs(3600), T0.plus_secs(7200));
-    let id = op.send_json(&app, Method::POST, "/api/v1/coupons", &body.to_string()).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = op
+        .send_json(&app, Method::POST, "/api/v1/coupons", &body.to_string())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let viewer = app.api_signed_in("viewer").await;
     let claim = format!("/api/v1/coupons/{id}/claims");
-    assert_eq!(api_error(viewer.send_json(&app, Method::POST, &claim, "{}").await).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api_error(viewer.send_json(&app, Method::POST, &claim, "{}").await).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     app.clock.advance_secs(3600);
     assert_eq!(viewer.send_json(&app, Method::POST, &claim, "{}").await.status(), StatusCode::CREATED);
 }
@@ -169,10 +196,12 @@ async fn a_quote_names_the_line_that_is_wrong() {
     let viewer = app.api_signed_in("viewer").await;
     let (tea, _) = demo_skus(&app).await;
     let cart = json!({"lines": [{"sku_id": tea, "quantity": 1}, {"sku_id": 999_999, "quantity": 1}]});
-    let (status, e) = api_error(viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await).await;
+    let (status, e) =
+        api_error(viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["fields"][0]["field"], "lines[1].sku_id");
     let cart = json!({"lines": [{"sku_id": tea, "quantity": 0}]});
-    let (_, e) = api_error(viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await).await;
+    let (_, e) =
+        api_error(viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await).await;
     assert_eq!(e["fields"][0]["field"], "lines[0].quantity", "{e}");
 }

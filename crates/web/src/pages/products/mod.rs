@@ -1,9 +1,11 @@
 //! 商品: the product library's pages. The list with its status filter and
 //! search is here; creating and editing a product with its SKUs is in
 //! [`form`]; a product's page with images, stock and the ledger in
-//! [`detail`]. Validation is the API's too ([`crate::catalog`]).
+//! [`detail`]; bulk import and export in [`exchange`]. Validation is the
+//! API's too ([`crate::catalog`]).
 
 pub mod detail;
+pub mod exchange;
 pub mod form;
 
 use askama::Template;
@@ -19,6 +21,7 @@ use zhibo_store::ProductFilter;
 use super::{Layout, PageCtx, render};
 use crate::api::catalog::thumbnail_url;
 use crate::auth::{Access, Routes, Signed};
+use crate::catalog::exchange::MAX_UPLOAD_BODY_BYTES as EXCHANGE_UPLOAD_BODY_BYTES;
 use crate::catalog::images::MAX_UPLOAD_BODY_BYTES;
 use crate::error::WebError;
 use crate::i18n::Msg;
@@ -29,6 +32,14 @@ pub fn routes() -> Routes {
     Routes::default()
         .add("/products", catalog, get(list))
         .add("/products/new", catalog, get(form::new).post(form::create))
+        .add(
+            "/products/import",
+            catalog,
+            get(exchange::show).post(exchange::upload).layer(DefaultBodyLimit::max(EXCHANGE_UPLOAD_BODY_BYTES)),
+        )
+        .add("/products/import/{id}/confirm", catalog, post(exchange::confirm))
+        .add("/products/export.xlsx", catalog, get(exchange::export_xlsx))
+        .add("/products/export.csv", catalog, get(exchange::export_csv))
         .add("/products/{id}", catalog, get(detail::show))
         .add("/products/{id}/edit", catalog, get(form::edit).post(form::update))
         .add("/products/{id}/status", catalog, post(detail::set_status))
@@ -68,19 +79,7 @@ pub fn yuan_text(fen: Fen) -> String {
 /// `2026-11-25 20:00:00` in Beijing time (UTC+8), the time zone of the
 /// people using zhibo; the column heading says so.
 pub fn beijing_time(t: Timestamp) -> String {
-    let secs = t.unix_secs() + 8 * 3600;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    zhibo_domain::localtime::format_shop_time_seconds(t)
 }
 
 struct ProductRow {

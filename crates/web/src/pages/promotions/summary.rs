@@ -7,13 +7,13 @@
 //! their titles where the catalog still has them, else by number.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
+use zhibo_domain::money::ShortYuan as Short;
 use zhibo_domain::promotion::{
     Coupon, CouponBenefit, FlashSale, FullReduction, Gift, GiftTrigger, LivePrice, PromotionRule, QuantityDiscount,
     ReductionForm, Scope,
 };
-use zhibo_domain::{Fen, ProductId, SkuId};
+use zhibo_domain::{ProductId, SkuId};
 
 use crate::i18n::Lang;
 
@@ -32,23 +32,6 @@ impl Names {
 
     fn sku(&self, id: SkuId) -> String {
         self.skus.get(&id).cloned().unwrap_or_else(|| format!("SKU#{id}"))
-    }
-}
-
-/// A rule figure in yuan without needless decimals: 30000 → `300`,
-/// 29950 → `299.5`, 5 → `0.05` (as the shop writes 满300减40).
-struct Short(Fen);
-
-impl fmt::Display for Short {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0.0 < 0 { "-" } else { "" };
-        let abs = self.0.0.unsigned_abs();
-        let (yuan, fen) = (abs / 100, abs % 100);
-        match fen {
-            0 => write!(f, "{sign}{yuan}"),
-            _ if fen % 10 == 0 => write!(f, "{sign}{yuan}.{}", fen / 10),
-            _ => write!(f, "{sign}{yuan}.{fen:02}"),
-        }
     }
 }
 
@@ -115,13 +98,9 @@ fn flash_sale(r: &FlashSale, lang: Lang, names: &Names) -> String {
         .items
         .iter()
         .map(|i| match lang {
-            Lang::ZhCn => format!(
-                "{} 秒杀价 {} ×{}件 每人限{}件",
-                names.sku(i.sku),
-                i.price,
-                i.quantity,
-                i.per_buyer_limit
-            ),
+            Lang::ZhCn => {
+                format!("{} 秒杀价 {} ×{}件 每人限{}件", names.sku(i.sku), i.price, i.quantity, i.per_buyer_limit)
+            }
             Lang::En => format!(
                 "{}: flash price {} × {}, limit {} per buyer",
                 names.sku(i.sku),
@@ -216,7 +195,7 @@ mod tests {
     use super::*;
     use zhibo_domain::ids::CouponId;
     use zhibo_domain::promotion::{CouponDraft, LivePriceItem, QuantityTier, Rate, ReductionTier};
-    use zhibo_domain::Timestamp;
+    use zhibo_domain::{Fen, Timestamp};
 
     fn names() -> Names {
         let mut n = Names::default();
