@@ -8,14 +8,17 @@
 //! every mistake in one go and the API can list them all. Pages, API and
 //! imports share this one parser, so they cannot disagree about what is valid.
 //!
-//! SKUs, their specs and barcodes live in [`sku`].
+//! SKUs, their specs and barcodes live in [`sku`]; the platform's return
+//! rate and review score (平台数据) in [`figures`].
 
+pub mod figures;
 pub mod sku;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use crate::{DomainError, Fen};
+pub use figures::PlatformFigures;
 pub use sku::{Barcode, SkuDraft, SkuInput, Specs};
 
 /// Where a product stands in the shop.
@@ -118,6 +121,12 @@ pub struct ProductInput {
     pub size_chart: String,
     pub shipping_hours: Option<i64>,
     pub after_sales: String,
+    /// 退货率 in ‰ as the platform shows it (平台数据); forms and sheets
+    /// read the typed percentage with [`PlatformFigures::parse_return_rate`].
+    pub return_rate_permille: Option<i64>,
+    /// 商品评分 in tenths of a star (平台数据); typed stars are read with
+    /// [`PlatformFigures::parse_review`].
+    pub review_tenths: Option<i64>,
     pub skus: Vec<SkuInput>,
 }
 
@@ -172,6 +181,8 @@ pub struct ProductDraft {
     pub brand: String,
     pub status: ProductStatus,
     pub facts: ProductFacts,
+    /// The platform's return rate and review score, when entered.
+    pub platform: PlatformFigures,
     pub skus: Vec<SkuDraft>,
 }
 
@@ -240,6 +251,10 @@ impl ProductDraft {
                 None
             }
         };
+        let platform = PlatformFigures::check(input.return_rate_permille, input.review_tenths).unwrap_or_else(|errs| {
+            errors.extend(errs.into_iter().map(ProductError::product));
+            PlatformFigures::default()
+        });
 
         let skus = parse_skus(&input.skus, status, &mut errors);
         if errors.is_empty() {
@@ -251,6 +266,7 @@ impl ProductDraft {
                 brand,
                 status,
                 facts: ProductFacts { material, size_chart, shipping_hours, after_sales },
+                platform,
                 skus,
             })
         } else {
@@ -465,6 +481,8 @@ mod tests {
         i.title = String::new();
         i.status = "selling".into();
         i.shipping_hours = Some(0);
+        i.return_rate_permille = Some(1001);
+        i.review_tenths = Some(51);
         let errs = ProductDraft::parse(&i).unwrap_err();
         assert_eq!(
             paths(&errs),
@@ -472,6 +490,8 @@ mod tests {
                 "title",
                 "status",
                 "shipping_hours",
+                "return_rate",
+                "review_score",
                 "skus[1].list_price",
                 "skus[1].price",
                 "skus[1].cost",
@@ -480,6 +500,25 @@ mod tests {
             ]
         );
         assert!(errs.iter().all(|e| e.error.message.contains(" / ")), "bilingual: {errs:?}");
+    }
+
+    #[test]
+    fn platform_figures_are_kept_and_out_of_range_ones_named() {
+        let mut i = input(vec![sku(&[], 100)]);
+        assert_eq!(ProductDraft::parse(&i).unwrap().platform, PlatformFigures::default(), "blank: not entered");
+        i.return_rate_permille = Some(125);
+        i.review_tenths = Some(48);
+        let p = ProductDraft::parse(&i).unwrap();
+        assert_eq!((p.platform.return_rate_permille, p.platform.review_tenths), (Some(125), Some(48)));
+        i.return_rate_permille = Some(-1);
+        let errs = ProductDraft::parse(&i).unwrap_err();
+        assert_eq!(paths(&errs), ["return_rate"]);
+        assert!(errs[0].error.message.contains("退货率") && errs[0].error.message.contains("return rate"));
+        i.return_rate_permille = Some(1000);
+        i.review_tenths = Some(60);
+        let errs = ProductDraft::parse(&i).unwrap_err();
+        assert_eq!(paths(&errs), ["review_score"]);
+        assert!(errs[0].error.message.contains("商品评分") && errs[0].error.message.contains("review score"));
     }
 
     #[test]

@@ -18,10 +18,13 @@ pub struct ProductHistory {
     pub title: String,
     /// Units sold in the period considered.
     pub units_sold: i64,
-    /// Returned or refunded units ÷ units sold, in ‰; `None` when unknown
-    /// (no after-sales data yet).
+    /// Returned or refunded units ÷ units sold, in ‰: the platform's
+    /// figure entered with the product (平台数据,
+    /// [`PlatformFigures`](crate::catalog::PlatformFigures)); `None` when not
+    /// entered, counted as middling.
     pub return_rate_permille: Option<i64>,
-    /// Average review, in tenths of a star (0‥50); `None` when unreviewed.
+    /// Average review, in tenths of a star (0‥50), the platform's figure;
+    /// `None` when not entered, counted as middling.
     pub review_tenths: Option<i64>,
     pub price: Fen,
     pub cost: Fen,
@@ -302,6 +305,23 @@ mod tests {
         let by_margin =
             score(&[seller, earner], SelectionWeights { sales: 0, returns: 0, reviews: 0, margin: 100 }).unwrap();
         assert_eq!((by_sales[0].product, by_margin[0].product), (1, 2));
+    }
+
+    #[test]
+    fn poor_reviews_and_many_returns_sink_a_best_seller_when_they_weigh_most() {
+        // the best seller has 35% returns and 2.9★; the other sells half as
+        // much with 2% returns and 4.9★, at the same price and cost
+        let troubled = h(1, 400, 350, Some(29), 9_900, 4_900);
+        let loved = h(2, 200, 20, Some(49), 9_900, 4_900);
+        let products = [troubled, loved];
+        let by_sales = score(&products, SelectionWeights { sales: 100, returns: 0, reviews: 0, margin: 0 }).unwrap();
+        assert_eq!(by_sales.iter().map(|s| s.product).collect::<Vec<_>>(), [1, 2]);
+        let by_quality = score(&products, SelectionWeights { sales: 10, returns: 45, reviews: 45, margin: 0 }).unwrap();
+        assert_eq!(by_quality.iter().map(|s| s.product).collect::<Vec<_>>(), [2, 1]);
+        // troubled: sales 1000·10 + returns 0 (35% is past the worst) + reviews 580·45 = 36,100 / 100
+        assert_eq!((by_quality[1].score, by_quality[1].returns_points, by_quality[1].reviews_points), (361, 0, 261));
+        // loved: 500·10 + (1000 − 20·1000/300 = 934)·45 + 980·45 = 91,130 / 100
+        assert_eq!(by_quality[0].score, 911);
     }
 
     #[test]

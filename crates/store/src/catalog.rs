@@ -12,7 +12,7 @@
 //! another shop, so an id guessed in a URL reaches nothing.
 
 use async_trait::async_trait;
-use zhibo_domain::catalog::{ProductDraft, ProductFacts, ProductStatus, Specs};
+use zhibo_domain::catalog::{PlatformFigures, ProductDraft, ProductFacts, ProductStatus, Specs};
 use zhibo_domain::stock::{InsufficientStock, StockChange, StockReason};
 use zhibo_domain::{Fen, ImageId, ProductId, ShopId, SkuId, Timestamp, UserId};
 
@@ -30,6 +30,8 @@ pub struct ProductRecord {
     pub brand: String,
     pub status: ProductStatus,
     pub facts: ProductFacts,
+    /// The platform's return rate and review score (平台数据), when entered.
+    pub platform: PlatformFigures,
     /// The cheapest SKU's price: what a list shows ("from").
     pub price: Fen,
     /// That SKU's 划线价 (0: none).

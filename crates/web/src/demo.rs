@@ -49,6 +49,8 @@ struct DemoProduct {
     size_chart: &'static str,
     shipping_hours: i64,
     after_sales: &'static str,
+    /// The platform's return rate in ‰ and review score in tenths (平台数据).
+    figures: (Option<i64>, Option<i64>),
     skus: &'static [DemoSku],
 }
 
@@ -74,6 +76,7 @@ const DEMO_PRODUCTS: [DemoProduct; 5] = [
         size_chart: "",
         shipping_hours: 48,
         after_sales: "未拆封7天无理由退货",
+        figures: (Some(21), Some(48)),
         skus: &[
             sku(&[("规格", "单饼357g")], 29_900, 19_900, 8_000, 420, 120),
             sku(&[("规格", "礼盒双饼")], 55_900, 37_900, 16_500, 950, 40),
@@ -89,6 +92,7 @@ const DEMO_PRODUCTS: [DemoProduct; 5] = [
         size_chart: "尺码|身高cm|胸围cm|衣长cm\nM|160-165|96|64\nL|165-170|100|66\nXL|170-175|104|68",
         shipping_hours: 24,
         after_sales: "7天无理由退换；赠运费险",
+        figures: (Some(186), Some(46)),
         skus: &[
             sku(&[("颜色", "香槟"), ("尺码", "M")], 69_900, 39_900, 15_800, 350, 30),
             sku(&[("颜色", "香槟"), ("尺码", "L")], 69_900, 39_900, 15_800, 360, 25),
@@ -108,6 +112,7 @@ const DEMO_PRODUCTS: [DemoProduct; 5] = [
         size_chart: "",
         shipping_hours: 48,
         after_sales: "破损包赔",
+        figures: (Some(12), Some(49)),
         skus: &[sku(&[], 9_900, 6_990, 3_800, 5_200, 300)],
     },
     DemoProduct {
@@ -120,6 +125,7 @@ const DEMO_PRODUCTS: [DemoProduct; 5] = [
         size_chart: "",
         shipping_hours: 24,
         after_sales: "一年保修，7天无理由退换",
+        figures: (Some(94), Some(45)),
         skus: &[
             sku(&[("颜色", "奶白")], 19_900, 12_900, 5_200, 650, 80),
             sku(&[("颜色", "樱粉")], 19_900, 12_900, 5_200, 650, 60),
@@ -135,6 +141,7 @@ const DEMO_PRODUCTS: [DemoProduct; 5] = [
         size_chart: "长|宽\n180cm|35cm",
         shipping_hours: 72,
         after_sales: "7天无理由退换",
+        figures: (None, None),
         skus: &[
             sku(&[("颜色", "驼色")], 15_900, 8_900, 3_100, 200, 50),
             sku(&[("颜色", "灰色")], 15_900, 8_900, 3_100, 200, 45),
@@ -213,6 +220,8 @@ fn demo_input(n: usize, demo: &DemoProduct) -> Result<ProductInput, WebError> {
         size_chart: demo.size_chart.into(),
         shipping_hours: Some(demo.shipping_hours),
         after_sales: demo.after_sales.into(),
+        return_rate_permille: demo.figures.0,
+        review_tenths: demo.figures.1,
         skus,
     })
 }

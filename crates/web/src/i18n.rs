@@ -155,6 +155,10 @@ catalogue! {
     product_shipping_within: "付款后{}小时内发货", "Ships within {} hours of payment";
     product_after_sales: "售后政策", "After-sales policy";
     facts_none: "未填写", "Not given";
+    product_platform: "平台数据", "Platform figures";
+    product_platform_hint: "抄录自抖店、视频号小店、快手小店等平台后台，供选品评分使用；不知道就留空，评分时按中等水平计。", "Copied from the platform's shop backend (Douyin, WeChat Channels, Kuaishou) for selection scoring; leave blank when unknown and scoring counts it as middling.";
+    product_return_rate: "退货率（%）", "Return rate (%)";
+    product_review_score: "商品评分（0–5分）", "Review score (0–5 stars)";
     skus_title: "SKU（规格与价格）", "SKUs (specs and prices)";
     sku_specs: "规格", "Specs";
     sku_specs_hint: "写成 名称=值，多个用逗号分隔；无规格留空", "Write name=value, several separated by commas; leave empty for none";
@@ -246,7 +250,9 @@ catalogue! {
     selection_score: "得分", "Score";
     selection_points: "销量+退货+评价+毛利", "sales + returns + reviews + margin";
     selection_role: "建议角色", "Suggested role";
-    selection_missing: "退货率和评价要等订单与售后上线后才有数据，目前按中等水平（退货15%、3.5星）计分。", "Return rates and reviews come with orders and after-sales; until then they count as middling (15% returns, 3.5 stars).";
+    selection_missing: "退货率和商品评分取自各商品的平台数据（在商品资料中填写或导入）；未填写的按中等水平（退货15%、3.5分）计分，表中显示为“—”。", "Return rates and review scores come from each product's platform figures (entered on the product or imported); where blank they count as middling (15% returns, 3.5 stars) and show as “—”.";
+    selection_return_rate: "退货率", "Return rate";
+    selection_review: "商品评分", "Review score";
     nav_promotions: "促销", "Promotions";
     area_promotions_desc: "满减、满件折、优惠券、直播价与赠品", "Spend-and-save, multi-buy, coupons, live prices and gifts";
     promo_title: "促销活动", "Promotions";

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::ids::PromotionId;
-use crate::{DomainError, Fen, ProductId, Timestamp};
+use crate::{DomainError, Fen, ProductId, SkuId, Timestamp};
 
 pub use coupon::{Coupon, CouponBenefit, CouponDraft};
 pub use rules::{
@@ -208,6 +208,29 @@ pub enum PromotionRule {
 }
 
 impl PromotionRule {
+    /// Every product and SKU the rule names, so a caller can check they are
+    /// the shop's own before storing it.
+    pub fn references(&self) -> (Vec<ProductId>, Vec<SkuId>) {
+        let scope = |s: &Scope| match s {
+            Scope::Shop => Vec::new(),
+            Scope::Products(ids) => ids.clone(),
+        };
+        match self {
+            PromotionRule::LivePrice(r) => (r.items.iter().map(|i| i.product).collect(), Vec::new()),
+            PromotionRule::FlashSale(r) => (Vec::new(), r.items.iter().map(|i| i.sku).collect()),
+            PromotionRule::QuantityDiscount(r) => (scope(&r.scope), Vec::new()),
+            PromotionRule::FullReduction(r) => (scope(&r.scope), Vec::new()),
+            PromotionRule::Gift(g) => {
+                let mut products = vec![g.gift_product];
+                match &g.trigger {
+                    GiftTrigger::Spend { scope: s, .. } => products.extend(scope(s)),
+                    GiftTrigger::Buy { product, .. } => products.push(*product),
+                }
+                (products, vec![g.gift_sku])
+            }
+        }
+    }
+
     pub fn kind(&self) -> PromotionKind {
         match self {
             PromotionRule::LivePrice(_) => PromotionKind::LivePrice,

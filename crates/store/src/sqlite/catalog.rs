@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
-use zhibo_domain::catalog::{ProductDraft, ProductFacts, ProductStatus, SkuDraft, Specs};
+use zhibo_domain::catalog::{PlatformFigures, ProductDraft, ProductFacts, ProductStatus, SkuDraft, Specs};
 use zhibo_domain::{Fen, ImageId, ProductId, ShopId, SkuId, Timestamp};
 
 use super::SqliteStore;
@@ -27,6 +27,8 @@ struct ProductRow {
     size_chart: String,
     shipping_hours: Option<i64>,
     after_sales: String,
+    return_rate_permille: Option<i64>,
+    review_tenths: Option<i64>,
     list_price_fen: i64,
     price_fen: i64,
     created_at: i64,
@@ -48,6 +50,10 @@ impl TryFrom<ProductRow> for ProductRecord {
                 shipping_hours: row.shipping_hours.map(u32::try_from).transpose().map_err(|_| corrupt("shipping"))?,
                 after_sales: row.after_sales,
             },
+            // re-checked, as every value read back is: the schema's CHECKs
+            // hold the same ranges, so a failure means a corrupt file
+            platform: PlatformFigures::check(row.return_rate_permille, row.review_tenths)
+                .map_err(|e| corrupt(&e[0].message))?,
             title: row.title,
             subtitle: row.subtitle,
             category: row.category,
@@ -61,7 +67,8 @@ impl TryFrom<ProductRow> for ProductRecord {
 }
 
 const PRODUCT_COLUMNS: &str = "p.id, p.shop_id, p.title, p.subtitle, p.selling_points, p.category, p.brand, p.status,
-    p.material, p.size_chart, p.shipping_hours, p.after_sales, p.list_price_fen, p.price_fen, p.created_at, p.updated_at";
+    p.material, p.size_chart, p.shipping_hours, p.after_sales, p.return_rate_permille, p.review_tenths,
+    p.list_price_fen, p.price_fen, p.created_at, p.updated_at";
 
 #[derive(sqlx::FromRow)]
 struct SkuRow {
@@ -183,8 +190,9 @@ pub(super) async fn insert_product(
     let (price, list_price) = draft.lead_price();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO products (shop_id, title, subtitle, selling_points, category, brand, status, material,
-             size_chart, shipping_hours, after_sales, list_price_fen, price_fen, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             size_chart, shipping_hours, after_sales, return_rate_permille, review_tenths, list_price_fen, price_fen,
+             created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(shop.0)
     .bind(&draft.title)
@@ -197,6 +205,8 @@ pub(super) async fn insert_product(
     .bind(&draft.facts.size_chart)
     .bind(draft.facts.shipping_hours.map(i64::from))
     .bind(&draft.facts.after_sales)
+    .bind(draft.platform.return_rate_permille)
+    .bind(draft.platform.review_tenths)
     .bind(list_price.0)
     .bind(price.0)
     .bind(now.millis())
@@ -250,8 +260,8 @@ async fn update_in(
     let (price, list_price) = draft.lead_price();
     let done = sqlx::query(
         "UPDATE products SET title = ?, subtitle = ?, selling_points = ?, category = ?, brand = ?, status = ?,
-             material = ?, size_chart = ?, shipping_hours = ?, after_sales = ?, list_price_fen = ?, price_fen = ?,
-             updated_at = ?
+             material = ?, size_chart = ?, shipping_hours = ?, after_sales = ?, return_rate_permille = ?,
+             review_tenths = ?, list_price_fen = ?, price_fen = ?, updated_at = ?
          WHERE id = ? AND shop_id = ?",
     )
     .bind(&draft.title)
@@ -264,6 +274,8 @@ async fn update_in(
     .bind(&draft.facts.size_chart)
     .bind(draft.facts.shipping_hours.map(i64::from))
     .bind(&draft.facts.after_sales)
+    .bind(draft.platform.return_rate_permille)
+    .bind(draft.platform.review_tenths)
     .bind(list_price.0)
     .bind(price.0)
     .bind(now.millis())

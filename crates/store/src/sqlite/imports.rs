@@ -238,13 +238,16 @@ mod tests {
     #[tokio::test]
     async fn an_import_writes_products_and_opening_stock_as_purchases_by_the_importer() {
         let f = fixture().await;
-        let ids = f
-            .store
-            .import_products(f.shop, f.user, &[product("甲", &["", ""], &[5, 0]), product("乙", &[""], &[7])], None)
-            .await
-            .unwrap();
+        // the platform's figures go in with the product
+        let mut rated = product("甲", &["", ""], &[5, 0]).draft().clone();
+        rated.platform.return_rate_permille = Some(125);
+        rated.platform.review_tenths = Some(48);
+        let rated = ImportedProduct::new(rated, vec![5, 0]).unwrap();
+        let ids = f.store.import_products(f.shop, f.user, &[rated, product("乙", &[""], &[7])], None).await.unwrap();
         assert_eq!(ids.len(), 2);
         let first = f.store.product(f.shop, ids[0]).await.unwrap().unwrap();
+        let figures = (first.product.platform.return_rate_permille, first.product.platform.review_tenths);
+        assert_eq!(figures, (Some(125), Some(48)));
         assert_eq!(first.skus.iter().map(|s| s.stock).collect::<Vec<_>>(), [5, 0]);
         let ledger = f.store.product_ledger(f.shop, ids[0], 10).await.unwrap();
         assert_eq!(ledger.len(), 1, "no entry for a SKU that starts at 0");

@@ -38,6 +38,8 @@ fn input(title: &str, skus: Vec<SkuInput>) -> ProductInput {
         size_chart: "尺码|胸围\nM|96".into(),
         shipping_hours: Some(48),
         after_sales: "7天无理由".into(),
+        return_rate_permille: Some(125),
+        review_tenths: Some(48),
         skus,
     }
 }
@@ -82,6 +84,7 @@ async fn a_product_with_its_skus_round_trips() {
     assert_eq!((p.category.as_str(), p.brand.as_str()), ("家居服", "丝语"));
     assert_eq!((p.facts.material.as_str(), p.facts.shipping_hours), ("桑蚕丝", Some(48)));
     assert_eq!(p.facts.size_chart_rows()[1], ["M", "96"]);
+    assert_eq!((p.platform.return_rate_permille, p.platform.review_tenths), (Some(125), Some(48)));
     assert_eq!((p.price, p.list_price), (Fen(38900), Fen(77800)), "the cheapest SKU leads");
     assert_eq!((p.created_at, p.updated_at), (T0, T0));
 
@@ -323,6 +326,41 @@ async fn the_schema_itself_refuses_negative_stock_and_edits_of_the_ledger() {
     assert_eq!(t.store.sku(shop, sku).await.unwrap().unwrap().stock, 3);
 }
 
+#[tokio::test]
+async fn platform_figures_are_updated_cleared_and_kept_in_range_by_the_schema() {
+    let t = TestStore::new().await;
+    let shop = shop(&t, "店").await;
+    let id = t.store.create_product(shop, &draft(&pajamas())).await.unwrap();
+    let figures = |p: &zhibo_store::ProductRecord| (p.platform.return_rate_permille, p.platform.review_tenths);
+
+    let mut edit = pajamas();
+    edit.return_rate_permille = Some(300);
+    edit.review_tenths = None;
+    t.store.update_product(shop, id, &draft(&edit)).await.unwrap();
+    let got = t.store.product(shop, id).await.unwrap().unwrap();
+    assert_eq!(figures(&got.product), (Some(300), None), "an update writes both, a blank one as NULL");
+    let listed = t.store.search_products(shop, &ProductFilter::default()).await.unwrap();
+    assert_eq!(figures(&listed[0].product), (Some(300), None), "the list reads them too");
+
+    edit.return_rate_permille = None;
+    edit.review_tenths = Some(0);
+    t.store.update_product(shop, id, &draft(&edit)).await.unwrap();
+    assert_eq!(figures(&t.store.product(shop, id).await.unwrap().unwrap().product), (None, Some(0)));
+
+    let pool = raw(&t).await;
+    for sql in [
+        "UPDATE products SET return_rate_permille = 1001",
+        "UPDATE products SET return_rate_permille = -1",
+        "UPDATE products SET review_tenths = 51",
+        "UPDATE products SET review_tenths = -1",
+        "UPDATE products SET review_tenths = '4.8'",
+    ] {
+        assert!(sqlx::query(sql).execute(&pool).await.is_err(), "{sql}");
+    }
+    sqlx::query("UPDATE products SET return_rate_permille = 1000, review_tenths = 50").execute(&pool).await.unwrap();
+    assert_eq!(figures(&t.store.product(shop, id).await.unwrap().unwrap().product), (Some(1000), Some(50)));
+}
+
 /// A small deterministic generator, so the test needs no extra crate and
 /// each task's plan is the same on every run.
 struct XorShift(u64);
@@ -464,6 +502,7 @@ async fn products_from_before_skus_get_one_sku_at_their_price() {
         ("老商品", ProductStatus::Draft, 7)
     );
     assert_eq!(old.product.selling_points, ["好用"]);
+    assert_eq!(old.product.platform, Default::default(), "no platform figures until entered");
     assert_eq!(old.skus.len(), 1);
     let s = &old.skus[0];
     assert_eq!((s.specs.is_empty(), s.price, s.list_price, s.stock), (true, Fen(300), Fen(500), 0));

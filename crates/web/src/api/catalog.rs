@@ -4,7 +4,10 @@
 //! replaces; SKUs with an `id` are kept, without are added, left out are
 //! removed), checked by the same domain parser as the pages
 //! ([`crate::catalog`]). Money is integer fen in fields ending `_fen`; a
-//! field error names the path, e.g. `skus[1].price_fen`.
+//! field error names the path, e.g. `skus[1].price_fen`. The platform's
+//! figures (平台数据) are integers in the unit their name says:
+//! `return_rate_permille` (0‥1000, 12.5% is 125) and `review_tenths` (0‥50,
+//! 4.8 stars is 48); null or left out when not entered.
 //!
 //! Bulk import and export as XLSX or CSV are in [`exchange`].
 
@@ -196,6 +199,12 @@ pub struct ProductView {
     /// draft, on_sale or off_sale
     pub status: String,
     pub facts: FactsView,
+    /// 退货率 as the platform shows it (平台数据), in ‰ (12.5% is 125);
+    /// null when not entered.
+    pub return_rate_permille: Option<i64>,
+    /// 商品评分 as the platform shows it (平台数据), in tenths of a star
+    /// (4.8 is 48); null when not entered.
+    pub review_tenths: Option<i64>,
     /// The cheapest SKU's price.
     pub price_fen: i64,
     /// That SKU's 划线价 (0: none).
@@ -223,6 +232,8 @@ impl ProductView {
                 shipping_hours: p.facts.shipping_hours,
                 after_sales: p.facts.after_sales.clone(),
             },
+            return_rate_permille: p.platform.return_rate_permille,
+            review_tenths: p.platform.review_tenths,
             price_fen: p.price.0,
             list_price_fen: p.list_price.0,
             skus: detail.skus.iter().map(SkuView::from).collect(),
@@ -351,6 +362,15 @@ pub struct ProductBody {
     pub status: String,
     #[serde(default)]
     pub facts: FactsBody,
+    /// 退货率 from the platform's shop backend (平台数据), in ‰, 0 to 1000
+    /// (12.5% is 125); left out or null when not known, which selection
+    /// counts as middling.
+    #[schema(minimum = 0, maximum = 1000)]
+    pub return_rate_permille: Option<i64>,
+    /// 商品评分 from the platform's shop backend (平台数据), in tenths of a
+    /// star, 0 to 50 (4.8 is 48); left out or null when not known.
+    #[schema(minimum = 0, maximum = 50)]
+    pub review_tenths: Option<i64>,
     /// At least one.
     #[serde(default)]
     pub skus: Vec<SkuBody>,
@@ -369,6 +389,8 @@ impl ProductBody {
             size_chart: self.facts.size_chart,
             shipping_hours: self.facts.shipping_hours,
             after_sales: self.facts.after_sales,
+            return_rate_permille: self.return_rate_permille,
+            review_tenths: self.review_tenths,
             skus: self
                 .skus
                 .into_iter()

@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use zhibo_domain::ProductId;
 use zhibo_domain::ids::SkuId;
 use zhibo_domain::pricing::{CartLine, PricedCart, PricingInput, price_cart};
-use zhibo_domain::promotion::{Coupon, CouponDraft, Promotion, PromotionDraft, PromotionRule};
+use zhibo_domain::promotion::{Coupon, CouponDraft, Promotion, PromotionDraft, PromotionRule, Scope};
 use zhibo_domain::{DomainError, Fen, Permission, Timestamp};
 use zhibo_store::promotions::{self as stored, ClaimOutcome, PromotionRecord, StoredPromotion};
 
@@ -137,6 +138,8 @@ async fn create_promotion(
         rule,
     };
     let promotion = Promotion::new(draft).map_err(invalid)?;
+    let (products, skus) = promotion.rule().references();
+    check_references(&state, signed.user.shop, "rule", &products, &skus).await?;
     let record = stored::new_promotion(signed.user.shop, body.show_id, &promotion)?;
     let id = state.store.create_promotion(&record).await?;
     created(&state, id).await
@@ -156,9 +159,38 @@ async fn create_coupon(
     body.insert("id".into(), 0.into());
     let draft: CouponDraft = parse(serde_json::Value::Object(body).to_string().as_bytes())?;
     let coupon = Coupon::new(draft).map_err(invalid)?;
+    if let Scope::Products(products) = coupon.scope() {
+        check_references(&state, signed.user.shop, "scope", products, &[]).await?;
+    }
     let record = stored::new_coupon(signed.user.shop, &coupon)?;
     let id = state.store.create_promotion(&record).await?;
     created(&state, id).await
+}
+
+/// Refuses a rule that names products or SKUs the shop does not have, as
+/// the pages do (they only offer the shop's own).
+async fn check_references(
+    state: &AppState,
+    shop: zhibo_domain::ShopId,
+    field: &str,
+    products: &[ProductId],
+    skus: &[SkuId],
+) -> Result<(), WebError> {
+    let mut unknown = Vec::new();
+    for &p in products {
+        if state.store.product(shop, p).await?.is_none() {
+            unknown.push(format!("product {p}"));
+        }
+    }
+    for &s in skus {
+        if state.store.sku(shop, s).await?.is_none() {
+            unknown.push(format!("SKU {s}"));
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(WebError::invalid(field, format!("本店没有 / not in this shop: {}", unknown.join(", "))))
 }
 
 async fn created(state: &AppState, id: i64) -> Result<Response, WebError> {
@@ -338,14 +370,27 @@ async fn quote(
         });
     }
     let mut promotions = Vec::new();
+    let mut notes_zh = Vec::new();
+    let mut notes_en = Vec::new();
     for record in state.store.live_promotions(shop, now).await? {
-        if let StoredPromotion::Promotion(p) = record.to_domain()? {
-            promotions.push(p);
+        let StoredPromotion::Promotion(p) = record.to_domain()? else { continue };
+        // A gift is promised only while its own stock lasts.
+        if let PromotionRule::Gift(g) = p.rule() {
+            let stock = state.store.sku(shop, g.gift_sku).await?.map_or(0, |s| s.stock);
+            if stock < i64::from(g.quantity) {
+                notes_zh.push(format!("赠品已送完：{}", p.name()));
+                notes_en.push(format!("Gift out of stock: {}", p.name()));
+                continue;
+            }
         }
+        promotions.push(p);
     }
     let coupons: Vec<Coupon> = usable_claims(&state, &signed).await?.into_iter().map(|(_, c)| c).collect();
     let priced = price_cart(&PricingInput::new(&lines, &promotions, &coupons, now))?;
-    Ok(Json(quote_view(&priced)))
+    let mut quote = quote_view(&priced);
+    quote.explanation_zh.extend(notes_zh);
+    quote.explanation_en.extend(notes_en);
+    Ok(Json(quote))
 }
 
 fn quote_view(p: &PricedCart) -> Quote {

@@ -11,7 +11,7 @@ pub mod exchange;
 pub mod images;
 
 use axum::http::StatusCode;
-use zhibo_domain::catalog::{Barcode, ProductDraft, ProductError, ProductInput, ProductStatus};
+use zhibo_domain::catalog::{Barcode, PlatformFigures, ProductDraft, ProductError, ProductInput, ProductStatus};
 use zhibo_domain::stock::StockChange;
 use zhibo_domain::{DomainError, ProductId, ShopId, SkuId, UserId};
 use zhibo_store::{LedgerEntry, StoreError};
@@ -24,7 +24,8 @@ use crate::state::AppState;
 pub enum Naming {
     /// The HTML form: the domain's names (`price`, `skus[0].price`).
     Form,
-    /// The JSON API: money fields end in `_fen`.
+    /// The JSON API: money fields end in `_fen`, the platform's figures
+    /// say their unit (`return_rate_permille`, `review_tenths`).
     Api,
 }
 
@@ -34,6 +35,8 @@ impl Naming {
             (Naming::Api, "price") => "price_fen",
             (Naming::Api, "list_price") => "list_price_fen",
             (Naming::Api, "cost") => "cost_fen",
+            (Naming::Api, PlatformFigures::RETURN_RATE_FIELD) => "return_rate_permille",
+            (Naming::Api, PlatformFigures::REVIEW_FIELD) => "review_tenths",
             (_, other) => other,
         }
     }

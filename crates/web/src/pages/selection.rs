@@ -1,13 +1,17 @@
 //! 选品: the products ranked by a transparent selection score with weights
 //! the planner can move, and a suggested role per product (I1.1.1,
 //! I1.1.2). The scoring is `zhibo_domain::selection`; this page gathers each
-//! product's history from what zhibo records and says where data is missing.
+//! product's history: sales from the stock ledger, margin from its SKU's
+//! price and cost, and the return rate and review score from the product's
+//! platform figures (平台数据). A figure not entered shows as "—" and is
+//! scored as middling.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use zhibo_domain::catalog::PlatformFigures;
 use zhibo_domain::selection::{ProductHistory, SelectionWeights, score, suggest_roles};
 use zhibo_domain::{DomainError, Permission};
 
@@ -29,6 +33,10 @@ struct Row {
     cost: String,
     margin: String,
     sold: i64,
+    /// The platform's return rate ("12.5%"), or "—" when not entered.
+    return_rate: String,
+    /// The platform's review score ("4.8"), or "—".
+    review: String,
     score: i64,
     points: String,
     role: &'static str,
@@ -47,6 +55,9 @@ struct SelectionPage {
     errors: Vec<FieldError>,
     rows: Vec<Row>,
 }
+
+/// What a figure that was not entered shows as.
+const NOT_ENTERED: &str = "—";
 
 /// How far back sales count, by default.
 const DEFAULT_DAYS: i64 = 90;
@@ -110,10 +121,9 @@ async fn show(
                 product: d.product.id.0,
                 title: d.product.title.clone(),
                 units_sold: sold.iter().find(|(p, _)| *p == d.product.id).map_or(0, |(_, n)| *n),
-                // zhibo records no returns or reviews before orders and
-                // after-sales exist; the score counts them as middling
-                return_rate_permille: None,
-                review_tenths: None,
+                // the platform's figures; blank ones the score counts as middling
+                return_rate_permille: d.product.platform.return_rate_permille,
+                review_tenths: d.product.platform.review_tenths,
                 price: sku.price,
                 cost: sku.cost,
             })
@@ -129,6 +139,8 @@ async fn show(
             let h = history.iter().find(|h| h.product == s.product)?;
             let r = roles.iter().find(|r| r.product == s.product)?;
             let m = h.margin_permille();
+            let figures =
+                PlatformFigures { return_rate_permille: h.return_rate_permille, review_tenths: h.review_tenths };
             Some(Row {
                 rank: i + 1,
                 product: h.product,
@@ -137,6 +149,8 @@ async fn show(
                 cost: h.cost.to_string(),
                 margin: format!("{}.{}%", m / 10, (m % 10).abs()),
                 sold: h.units_sold,
+                return_rate: figures.return_rate_text().map_or_else(|| NOT_ENTERED.to_owned(), |r| format!("{r}%")),
+                review: figures.review_text().unwrap_or_else(|| NOT_ENTERED.to_owned()),
                 score: s.score,
                 points: format!(
                     "{} + {} + {} + {}",

@@ -903,3 +903,99 @@ async fn in_a_real_browser_a_product_gets_sku_rows_an_image_and_stock() {
     assert!(row.contains("采购入库") && row.contains("+7") && row.contains("首批"), "{row}");
     b.client.clone().close().await.unwrap();
 }
+
+// ---------------------------------------------------------------- the platform's figures
+
+#[tokio::test]
+async fn the_platform_figures_are_typed_as_percent_and_stars_shown_and_edited_in_the_form() {
+    let app = TestApp::spawn().await;
+    let op = app.signed_in("operator").await;
+    let rows = [("", "39", "", "", "", "")];
+    let extra = [("return_rate", "12.5%"), ("review_score", "4.8"), ("action", "save")];
+    let r = op.post_form(&app, "/products/new", &product_form("蚕丝发带", &rows, &extra)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let saved = product(&app, "蚕丝发带").await.unwrap();
+    let figures = |d: &ProductDetail| (d.product.platform.return_rate_permille, d.product.platform.review_tenths);
+    assert_eq!(figures(&saved), (Some(125), Some(48)));
+    let id = saved.product.id;
+    let page = op.get(&app, &format!("/products/{id}")).await.text().await.unwrap();
+    assert_eq!(text_of(&page, "#return-rate").unwrap(), "12.5%");
+    assert_eq!(text_of(&page, "#review-score").unwrap(), "4.8");
+    let edit = op.get(&app, &format!("/products/{id}/edit")).await.text().await.unwrap();
+    assert_eq!(attr(&edit, "#return_rate", "value").as_deref(), Some("12.5"));
+    assert_eq!(attr(&edit, "#review_score", "value").as_deref(), Some("4.8"));
+
+    // a second decimal and a score above 5 are named and nothing changes
+    let bad = [("return_rate", "12.55"), ("review_score", "5.5"), ("action", "save")];
+    let r = op.post_form(&app, &format!("/products/{id}/edit"), &product_form("蚕丝发带", &rows, &bad)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    let marked = marked_fields(&page);
+    assert!(marked.iter().any(|m| m == "return_rate") && marked.iter().any(|m| m == "review_score"), "{marked:?}");
+    assert_eq!(attr(&page, "#return_rate", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(attr(&page, "#return_rate", "value").as_deref(), Some("12.55"), "kept as typed");
+    assert!(page.contains("最多一位小数") && page.contains("0到5分"), "both messages shown");
+    assert_eq!(figures(&product(&app, "蚕丝发带").await.unwrap()), (Some(125), Some(48)));
+
+    // blank clears them
+    let clear = [("return_rate", ""), ("review_score", " "), ("action", "save")];
+    let r = op.post_form(&app, &format!("/products/{id}/edit"), &product_form("蚕丝发带", &rows, &clear)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(figures(&product(&app, "蚕丝发带").await.unwrap()), (None, None));
+    let page = op.get(&app, &format!("/products/{id}")).await.text().await.unwrap();
+    assert_eq!(text_of(&page, "#return-rate").unwrap(), "未填写");
+}
+
+#[tokio::test]
+async fn the_api_takes_the_platform_figures_as_integers_and_names_a_bad_one() {
+    let app = TestApp::spawn().await;
+    let op = app.api_signed_in("operator").await;
+    let body = json!({
+        "title": "真丝发圈", "return_rate_permille": 125, "review_tenths": 48,
+        "skus": [{"price_fen": 2900}]
+    });
+    let r = op.send_json(&app, Method::POST, "/api/v1/products", &body.to_string()).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!((created["return_rate_permille"].as_i64(), created["review_tenths"].as_i64()), (Some(125), Some(48)));
+    let id = created["id"].as_i64().unwrap();
+
+    // a PUT replaces them: one changed, one left out (not entered)
+    let put = json!({"title": "真丝发圈", "return_rate_permille": 0, "skus": [{"price_fen": 2900}]});
+    let r = op.send_json(&app, Method::PUT, &format!("/api/v1/products/{id}"), &put.to_string()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let replaced: Value = r.json().await.unwrap();
+    assert_eq!((replaced["return_rate_permille"].as_i64(), replaced["review_tenths"].clone()), (Some(0), Value::Null));
+    let fetched: Value = op.get(&app, &format!("/api/v1/products/{id}")).await.json().await.unwrap();
+    assert_eq!(fetched, replaced);
+
+    for (body, field) in [
+        (
+            json!({"title": "真丝发圈", "return_rate_permille": 1001, "skus": [{"price_fen": 2900}]}),
+            "return_rate_permille",
+        ),
+        (json!({"title": "真丝发圈", "review_tenths": -1, "skus": [{"price_fen": 2900}]}), "review_tenths"),
+    ] {
+        let r = op.send_json(&app, Method::PUT, &format!("/api/v1/products/{id}"), &body.to_string()).await;
+        let (status, e) = api_error(r).await;
+        assert_eq!((status, e["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{e}");
+        assert!(e["fields"][0]["message"].as_str().unwrap().contains(" / "), "{e}");
+    }
+    let (status, e) = api_error(
+        op.send_json(&app, Method::POST, "/api/v1/products", r#"{"title": "x", "review_tenths": 4.8, "skus": []}"#)
+            .await,
+    )
+    .await;
+    assert_eq!((status, e["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("review_tenths")));
+    let unchanged = product(&app, "真丝发圈").await.unwrap().product.platform;
+    assert_eq!((unchanged.return_rate_permille, unchanged.review_tenths), (Some(0), None));
+
+    // the document says what they are
+    let doc: Value = app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let body = &doc["components"]["schemas"]["ProductBody"]["properties"];
+    assert_eq!(
+        (body["return_rate_permille"]["maximum"].as_f64(), body["review_tenths"]["maximum"].as_f64()),
+        (Some(1000.0), Some(50.0))
+    );
+    assert!(doc["components"]["schemas"]["ProductView"]["properties"]["review_tenths"].is_object());
+}

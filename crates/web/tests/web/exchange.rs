@@ -136,7 +136,7 @@ fn catalog_of(details: &[ProductDetail]) -> Vec<String> {
                 })
                 .collect();
             format!(
-                "{}|{}|{:?}|{}|{}|{}|{:?}|{}|{}|{}",
+                "{}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{}|{}",
                 p.title,
                 p.subtitle,
                 p.selling_points,
@@ -144,6 +144,7 @@ fn catalog_of(details: &[ProductDetail]) -> Vec<String> {
                 p.brand,
                 p.status,
                 p.facts,
+                p.platform,
                 p.price.0,
                 p.list_price.0,
                 skus.join(";")

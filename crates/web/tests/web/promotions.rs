@@ -205,3 +205,43 @@ async fn a_quote_names_the_line_that_is_wrong() {
         api_error(viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart.to_string()).await).await;
     assert_eq!(e["fields"][0]["field"], "lines[0].quantity", "{e}");
 }
+
+#[tokio::test]
+async fn a_rule_naming_another_shops_product_is_refused() {
+    let app = TestApp::spawn().await;
+    let op = app.api_signed_in("operator").await;
+    let rule = json!({"kind": "live_price", "show": null, "items": [{"product": 999_999, "price": 100}]});
+    let body = json!({"name": "别家的商品", "starts_at_ms": T0.0, "ends_at_ms": T0.plus_secs(60).0, "rule": rule});
+    let (status, e) = api_error(op.send_json(&app, Method::POST, "/api/v1/promotions", &body.to_string()).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["fields"][0]["field"], "rule");
+    assert!(e["message"].as_str().unwrap().contains("999999"), "{e}");
+}
+
+#[tokio::test]
+async fn a_gift_is_promised_only_while_its_stock_lasts() {
+    use zhibo_domain::stock::StockChange;
+    use zhibo_store::StockStore;
+    let app = TestApp::spawn().await;
+    let shop = app.store.first_shop().await.unwrap().unwrap().id;
+    let (tea, rice) = demo_skus(&app).await;
+    let rice_sku = app.store.sku(shop, zhibo_domain::SkuId(rice)).await.unwrap().unwrap();
+    let op = app.api_signed_in("operator").await;
+    let rule = json!({"kind": "gift", "trigger": {"spend": {"threshold": 10_000, "scope": "shop"}},
+                      "gift_product": rice_sku.product.0, "gift_sku": rice, "quantity": 1});
+    let body = json!({"name": "满100送大米", "starts_at_ms": T0.0, "ends_at_ms": T0.plus_secs(3600).0, "rule": rule});
+    let r = op.send_json(&app, Method::POST, "/api/v1/promotions", &body.to_string()).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+
+    let viewer = app.api_signed_in("viewer").await;
+    let cart = json!({"lines": [{"sku_id": tea, "quantity": 1}]}).to_string();
+    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart).await.json().await.unwrap();
+    assert_eq!(q["gifts"][0]["sku_id"].as_i64(), Some(rice), "{q}");
+
+    // every bag of rice reserved: the gift is no longer promised, and the quote says why
+    let all = StockChange::parse(rice_sku.id, "reservation", -rice_sku.stock, "直播预占").unwrap();
+    app.store.apply_stock_change(shop, &all, None).await.unwrap().unwrap();
+    let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart).await.json().await.unwrap();
+    assert!(q["gifts"].as_array().unwrap().is_empty(), "{q}");
+    assert!(q["explanation_zh"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("赠品已送完")), "{q}");
+}

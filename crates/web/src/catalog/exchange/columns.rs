@@ -5,6 +5,7 @@
 //! `after_sales`…), so a [`ProductError`](zhibo_domain::catalog::ProductError)
 //! from the domain's parser maps to its column without a table of its own.
 
+use zhibo_domain::catalog::PlatformFigures;
 use zhibo_sheets::HeaderSpec;
 
 pub const TITLE: &str = "title";
@@ -24,6 +25,10 @@ pub const MATERIAL: &str = "material";
 pub const SIZE_CHART: &str = "size_chart";
 pub const SHIPPING: &str = "shipping_hours";
 pub const AFTER_SALES: &str = "after_sales";
+/// The platform's return rate, as a percentage with one decimal.
+pub const RETURN_RATE: &str = PlatformFigures::RETURN_RATE_FIELD;
+/// The platform's review score, in stars with one decimal.
+pub const REVIEW: &str = PlatformFigures::REVIEW_FIELD;
 
 /// Every column in the order an export writes them: what identifies the
 /// SKU and is edited most first, then the product's own fields. Headers
@@ -46,12 +51,25 @@ pub const COLUMNS: &[HeaderSpec] = &[
     HeaderSpec::optional(SIZE_CHART, "尺码表", "size chart"),
     HeaderSpec::optional(SHIPPING, "发货时限(小时)", "shipping hours"),
     HeaderSpec::optional(AFTER_SALES, "售后政策", "after-sales policy"),
+    HeaderSpec::optional(RETURN_RATE, "退货率(%)", "return rate"),
+    HeaderSpec::optional(REVIEW, "商品评分", "review score"),
 ];
 
 /// The columns that belong to the product rather than to one SKU: every
 /// row of a product must agree on them.
-pub const PRODUCT_COLUMNS: [&str; 9] =
-    [STATUS, SUBTITLE, SELLING_POINTS, CATEGORY, BRAND, MATERIAL, SIZE_CHART, SHIPPING, AFTER_SALES];
+pub const PRODUCT_COLUMNS: [&str; 11] = [
+    STATUS,
+    SUBTITLE,
+    SELLING_POINTS,
+    CATEGORY,
+    BRAND,
+    MATERIAL,
+    SIZE_CHART,
+    SHIPPING,
+    AFTER_SALES,
+    RETURN_RATE,
+    REVIEW,
+];
 
 /// The column a domain field is shown in, if it has one (`skus`, the SKU
 /// count, has none).
@@ -75,6 +93,10 @@ mod tests {
         let zh = Table::new(COLUMNS.iter().rev().map(|c| c.zh));
         let map = map_headers(&zh, COLUMNS).unwrap();
         assert_eq!(map.get(PRICE), Some(COLUMNS.len() - 3));
+        // the platform's figures as people label them, and by their keys
+        let figures = Table::new(["商品标题", "售价(元)", "退货率（%）", "review_score"]);
+        let map = map_headers(&figures, COLUMNS).unwrap();
+        assert_eq!((map.get(RETURN_RATE), map.get(REVIEW)), (Some(2), Some(3)));
         let en = Table::new(COLUMNS.iter().map(|c| c.en));
         assert!(map_headers(&en, COLUMNS).is_ok());
         let keys = Table::new(COLUMNS.iter().map(|c| c.key));

@@ -4,16 +4,18 @@
 //!
 //! Money is written as yuan text with two decimals ("199.00"), exactly the
 //! fen it holds, never a float; a 划线价 of 0 (none) is left blank. Whole
-//! numbers (weight, stock, shipping hours) are number cells. Stock is the
-//! SKU's current stock, which an import takes as its opening stock.
+//! numbers (weight, stock, shipping hours) are number cells. The platform's
+//! return rate and review score are text with one decimal ("12.5", "4.8"),
+//! blank when not entered. Stock is the SKU's current stock, which an
+//! import takes as its opening stock.
 
 use zhibo_domain::Fen;
 use zhibo_sheets::{Cell, Format, SheetError, Table, header_labels, write_csv, write_xlsx};
 use zhibo_store::ProductDetail;
 
 use super::columns::{
-    AFTER_SALES, BARCODE, BRAND, CATEGORY, COLUMNS, COST, LIST_PRICE, MATERIAL, PRICE, SELLING_POINTS, SHIPPING,
-    SIZE_CHART, SPECS, STATUS, STOCK, SUBTITLE, TITLE, WEIGHT,
+    AFTER_SALES, BARCODE, BRAND, CATEGORY, COLUMNS, COST, LIST_PRICE, MATERIAL, PRICE, RETURN_RATE, REVIEW,
+    SELLING_POINTS, SHIPPING, SIZE_CHART, SPECS, STATUS, STOCK, SUBTITLE, TITLE, WEIGHT,
 };
 
 /// The XLSX worksheet's name.
@@ -47,6 +49,8 @@ pub fn table(details: &[ProductDetail]) -> Table {
                     SIZE_CHART => Cell::from(p.facts.size_chart.as_str()),
                     SHIPPING => Cell::from(p.facts.shipping_hours.map(i64::from)),
                     AFTER_SALES => Cell::from(p.facts.after_sales.as_str()),
+                    RETURN_RATE => Cell::from(p.platform.return_rate_text()),
+                    REVIEW => Cell::from(p.platform.review_text()),
                     _ => Cell::Empty,
                 })
                 .collect();
@@ -73,7 +77,7 @@ fn yuan(fen: Fen) -> Cell {
 mod tests {
     use super::*;
     use crate::catalog::exchange::import::read_products;
-    use zhibo_domain::catalog::{ProductFacts, ProductStatus, Specs};
+    use zhibo_domain::catalog::{PlatformFigures, ProductFacts, ProductStatus, Specs};
     use zhibo_domain::{ProductId, ShopId, SkuId, Timestamp};
     use zhibo_sheets::read;
     use zhibo_store::{ProductRecord, SkuRecord};
@@ -107,6 +111,7 @@ mod tests {
                     shipping_hours: Some(24),
                     after_sales: "7天无理由\n运费险".into(),
                 },
+                platform: PlatformFigures { return_rate_permille: Some(125), review_tenths: Some(48) },
                 price: Fen(39_990),
                 list_price: Fen(69_900),
                 created_at: Timestamp(0),
@@ -132,6 +137,7 @@ mod tests {
                 "{format:?}"
             );
             assert_eq!(draft.facts, p.facts, "{format:?}");
+            assert_eq!(draft.platform, p.platform, "{format:?}");
             for (got, want) in draft.skus.iter().zip(&original.skus) {
                 assert_eq!(
                     (&got.specs, got.list_price, got.price, got.cost, got.weight_g),
@@ -154,6 +160,9 @@ mod tests {
         assert_eq!(t.rows[0].cells[list], Cell::from("699.00"));
         assert_eq!(t.rows[0].cells[cost], Cell::from("158.05"));
         assert_eq!(t.rows[1].cells[list], Cell::Empty, "0 is no 划线价");
+        let rate = COLUMNS.iter().position(|c| c.key == RETURN_RATE).unwrap();
+        let review = COLUMNS.iter().position(|c| c.key == REVIEW).unwrap();
+        assert_eq!((&t.rows[0].cells[rate], &t.rows[0].cells[review]), (&Cell::from("12.5"), &Cell::from("4.8")));
         assert_eq!(t.rows.len(), 2, "one row per SKU");
     }
 }

@@ -24,6 +24,9 @@
 //! - **Status** is `draft`, `on_sale` or `off_sale`, or 草稿, 在售 (上架),
 //!   下架; blank is draft.
 //! - **Selling points** are one per line of the cell.
+//! - **The platform's figures** (平台数据): the return rate as a percentage
+//!   ("12.5" or "12.5%") and the review score in stars ("4.8"), each with
+//!   at most one decimal, read exactly as text; blank is not entered.
 //!
 //! Each product then goes through the domain's own parser
 //! ([`ProductDraft::parse`]), as a form or an API body would, and its
@@ -35,14 +38,17 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use zhibo_domain::Fen;
-use zhibo_domain::catalog::{Barcode, ProductDraft, ProductInput, ProductStatus, SkuInput, Specs, split_lines};
+use zhibo_domain::catalog::figures::one_decimal;
+use zhibo_domain::catalog::{
+    Barcode, PlatformFigures, ProductDraft, ProductInput, ProductStatus, SkuInput, Specs, split_lines,
+};
 use zhibo_domain::stock::StockChange;
 use zhibo_sheets::{Cell, HeaderMap, Row, SheetIssue, Table, map_headers};
 use zhibo_store::{ImportedProduct, ProductDetail};
 
 use super::columns::{
-    AFTER_SALES, BARCODE, BRAND, CATEGORY, COLUMNS, COST, LIST_PRICE, MATERIAL, PRICE, PRODUCT_COLUMNS, SELLING_POINTS,
-    SHIPPING, SIZE_CHART, SPECS, STATUS, STOCK, SUBTITLE, TITLE, WEIGHT, column_of,
+    AFTER_SALES, BARCODE, BRAND, CATEGORY, COLUMNS, COST, LIST_PRICE, MATERIAL, PRICE, PRODUCT_COLUMNS, RETURN_RATE,
+    REVIEW, SELLING_POINTS, SHIPPING, SIZE_CHART, SPECS, STATUS, STOCK, SUBTITLE, TITLE, WEIGHT, column_of,
 };
 
 /// One product as the file describes it.
@@ -295,6 +301,11 @@ fn read_row(row: &Row, map: &HeaderMap, issues: &mut Issues) -> SheetRow {
                 Some(hours) => hours.to_string(),
                 None => continue,
             },
+            // written back with one decimal, so "12" and "12.0%" agree
+            RETURN_RATE | REVIEW => match figure(row, map, key, issues) {
+                Some(tenths) => one_decimal(tenths),
+                None => continue,
+            },
             other => text(other),
         };
         if !value.is_empty() {
@@ -357,6 +368,8 @@ fn product(rows: Vec<SheetRow>, issues: &mut Issues) -> FileProduct {
         size_chart: value(SIZE_CHART),
         shipping_hours: values.get(SHIPPING).and_then(|(v, _)| v.parse().ok()),
         after_sales: value(AFTER_SALES),
+        return_rate_permille: PlatformFigures::parse_return_rate(&value(RETURN_RATE)).ok().flatten(),
+        review_tenths: PlatformFigures::parse_review(&value(REVIEW)).ok().flatten(),
         skus: rows.iter().map(|r| r.sku.clone()).collect(),
     };
     let numbers: Vec<usize> = rows.iter().map(|r| r.number).collect();
@@ -437,6 +450,17 @@ fn money(row: &Row, map: &HeaderMap, key: &'static str, required: bool, issues: 
 fn whole(row: &Row, map: &HeaderMap, key: &'static str, issues: &mut Issues) -> Option<i64> {
     map.cell(row, key).as_int().unwrap_or_else(|e| {
         issues.cell(row.number, key, e);
+        None
+    })
+}
+
+/// One of the platform's figures in tenths (‰ for the return rate);
+/// `None` when blank or wrong (and then reported).
+fn figure(row: &Row, map: &HeaderMap, key: &'static str, issues: &mut Issues) -> Option<i64> {
+    let text = map.cell(row, key).as_decimal_text()?;
+    let parse = if key == RETURN_RATE { PlatformFigures::parse_return_rate } else { PlatformFigures::parse_review };
+    parse(&text).unwrap_or_else(|e| {
+        issues.cell(row.number, key, e.message);
         None
     })
 }
@@ -574,6 +598,50 @@ mod tests {
     }
 
     #[test]
+    fn platform_figures_read_exactly_and_wrong_ones_are_named_by_row_and_column() {
+        let head = &["商品标题", "规格", "售价(元)", "退货率(%)", "商品评分"];
+        let t = sheet(
+            head,
+            &[
+                &["茶", "规格=单饼", "100", "12.5%", "4.8"],
+                &["茶", "规格=双饼", "180", "12.50", ""],
+                &["杯", "", "50", "", ""],
+            ],
+        );
+        let import = read_products(&t);
+        assert!(import.issues().is_empty(), "{:?}", import.issues());
+        let tea = import.products[0].draft.as_ref().unwrap();
+        assert_eq!((tea.platform.return_rate_permille, tea.platform.review_tenths), (Some(125), Some(48)));
+        assert_eq!(import.products[1].draft.as_ref().unwrap().platform, PlatformFigures::default());
+
+        let t = sheet(
+            head,
+            &[
+                &["茶", "", "100", "12.55", "4.8"],
+                &["杯", "", "50", "101", "5.1"],
+                &["碗", "规格=大", "30", "3", "4"],
+                &["碗", "规格=小", "20", "4", ""],
+            ],
+        );
+        let import = read_products(&t);
+        assert_eq!(
+            shown(&import),
+            [
+                (2, "退货率(%)".to_owned()),
+                (3, "退货率(%)".to_owned()),
+                (3, "商品评分".to_owned()),
+                (5, "退货率(%)".to_owned()),
+            ]
+        );
+        let messages: Vec<&str> = import.issues().iter().map(|i| i.message.as_str()).collect();
+        assert!(messages[0].contains("最多一位小数") && messages[0].contains("\"12.55\""), "{}", messages[0]);
+        assert!(messages[1].contains("0到100%"), "{}", messages[1]);
+        assert!(messages[2].contains("0到5分"), "{}", messages[2]);
+        assert!(messages[3].contains("第 4 行是“3.0”"), "{}", messages[3]);
+        assert!(import.ready().is_none());
+    }
+
+    #[test]
     fn several_rows_of_one_product_need_specs() {
         let t = sheet(&["商品标题", "售价(元)"], &[&["米", "69.9"], &["米", "69.9"]]);
         let import = read_products(&t);
@@ -609,6 +677,7 @@ mod tests {
                 brand: String::new(),
                 status: ProductStatus::Draft,
                 facts: Default::default(),
+                platform: Default::default(),
                 price: Fen(1),
                 list_price: Fen(0),
                 created_at: Timestamp(0),

@@ -100,6 +100,10 @@ struct DetailPage {
     size_chart: Vec<Vec<String>>,
     shipping: Option<String>,
     after_sales: String,
+    /// The platform's return rate as a percentage ("12.5"), when entered.
+    return_rate: Option<String>,
+    /// The platform's review score in stars ("4.8"), when entered.
+    review_score: Option<String>,
     skus: Vec<SkuLine>,
     images: Vec<ImageLine>,
     ledger: Vec<LedgerLine>,
@@ -216,6 +220,8 @@ async fn page(
         status_actions,
         size_chart: p.facts.size_chart_rows(),
         shipping: p.facts.shipping_hours.map(|h| t.product_shipping_within.replace("{}", &h.to_string())),
+        return_rate: p.platform.return_rate_text(),
+        review_score: p.platform.review_text(),
         title: p.title,
         subtitle: p.subtitle,
         category: p.category,

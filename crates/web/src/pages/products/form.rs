@@ -14,8 +14,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use zhibo_domain::catalog::{ProductInput, ProductStatus, SkuInput, Specs};
-use zhibo_domain::{Fen, ProductId};
+use zhibo_domain::catalog::{PlatformFigures, ProductInput, ProductStatus, SkuInput, Specs};
+use zhibo_domain::{DomainError, Fen, ProductId};
 use zhibo_store::ProductDetail;
 
 use super::{status_name, yuan_text};
@@ -50,6 +50,10 @@ pub struct ProductForm {
     pub size_chart: String,
     pub shipping_hours: String,
     pub after_sales: String,
+    /// 退货率 as a percentage ("12.5"), the platform's figure.
+    pub return_rate: String,
+    /// 商品评分 in stars ("4.8"), the platform's figure.
+    pub review_score: String,
     pub skus: Vec<SkuForm>,
 }
 
@@ -99,6 +103,8 @@ impl ProductForm {
             size_chart: one("size_chart"),
             shipping_hours: one("shipping_hours"),
             after_sales: one("after_sales"),
+            return_rate: one(PlatformFigures::RETURN_RATE_FIELD),
+            review_score: one(PlatformFigures::REVIEW_FIELD),
             skus,
         };
         (form, action)
@@ -119,6 +125,8 @@ impl ProductForm {
             size_chart: p.facts.size_chart.clone(),
             shipping_hours: p.facts.shipping_hours.map(|h| h.to_string()).unwrap_or_default(),
             after_sales: p.facts.after_sales.clone(),
+            return_rate: p.platform.return_rate_text().unwrap_or_default(),
+            review_score: p.platform.review_text().unwrap_or_default(),
             skus: detail
                 .skus
                 .iter()
@@ -137,13 +145,19 @@ impl ProductForm {
 
     /// The form as the domain's input, with what could not even be read
     /// (a price that is not a number) as field errors. Empty list price,
-    /// cost and weight mean 0.
+    /// cost and weight mean 0; an empty return rate or review score means
+    /// not entered.
     pub fn to_input(&self) -> (ProductInput, Vec<FieldError>) {
         let mut errors = Vec::new();
         let shipping_hours = match self.shipping_hours.trim() {
             "" => None,
             text => text.parse::<i64>().map_err(|_| errors.push(whole_number("shipping_hours", text))).ok(),
         };
+        let mut figure = |parse: fn(&str) -> Result<Option<i64>, DomainError>, text: &str| {
+            parse(text).map_err(|e| errors.push(FieldError { field: e.field.into(), message: e.message })).ok()?
+        };
+        let return_rate_permille = figure(PlatformFigures::parse_return_rate, &self.return_rate);
+        let review_tenths = figure(PlatformFigures::parse_review, &self.review_score);
         let mut skus = Vec::new();
         for (row, s) in self.skus.iter().enumerate() {
             let mut wrong = |field: &str, message: String| {
@@ -194,6 +208,8 @@ impl ProductForm {
             size_chart: self.size_chart.clone(),
             shipping_hours,
             after_sales: self.after_sales.clone(),
+            return_rate_permille,
+            review_tenths,
             skus,
         };
         (input, errors)
@@ -366,6 +382,8 @@ mod tests {
         let form = ProductForm {
             title: "睡衣".into(),
             shipping_hours: "两天".into(),
+            return_rate: "12.55".into(),
+            review_score: "4.8".into(),
             skus: vec![
                 SkuForm { price: "39.9".into(), ..Default::default() },
                 SkuForm { specs: "红".into(), price: "abc".into(), weight_g: "1.5".into(), ..Default::default() },
@@ -374,8 +392,14 @@ mod tests {
         };
         let (input, errors) = form.to_input();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["shipping_hours", "skus[1].specs", "skus[1].price", "skus[1].weight_g"]);
-        assert!(errors[2].message.starts_with("SKU 2："), "{}", errors[2].message);
+        assert_eq!(fields, ["shipping_hours", "return_rate", "skus[1].specs", "skus[1].price", "skus[1].weight_g"]);
+        assert!(
+            errors[1].message.contains("退货率") && errors[1].message.contains("\"12.55\""),
+            "{}",
+            errors[1].message
+        );
+        assert!(errors[3].message.starts_with("SKU 2："), "{}", errors[3].message);
+        assert_eq!((input.return_rate_permille, input.review_tenths), (None, Some(48)));
         assert_eq!((input.skus[0].price, input.skus[0].cost, input.skus[0].weight_g), (Fen(3990), Fen(0), 0));
     }
 }
