@@ -10,8 +10,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("zhibo-domain", &[]),
     ("zhibo-sheets", &[]),
     ("zhibo-store", &["zhibo-domain"]),
-    ("zhibo-web", &["zhibo-domain", "zhibo-store", "zhibo-sheets"]),
-    ("zhibo", &["zhibo-domain", "zhibo-store", "zhibo-web", "zhibo-sheets"]),
+    ("zhibo-live", &["zhibo-domain", "zhibo-store"]),
+    ("zhibo-web", &["zhibo-domain", "zhibo-store", "zhibo-sheets", "zhibo-live"]),
+    ("zhibo", &["zhibo-domain", "zhibo-store", "zhibo-web", "zhibo-sheets", "zhibo-live"]),
 ];
 
 /// Crates that mean I/O, async or a framework: never in the domain.

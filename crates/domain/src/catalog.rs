@@ -420,7 +420,13 @@ fn required_line(field: &'static str, zh: &str, en: &str, text: &str, max: usize
 }
 
 /// Several lines of text (line breaks and tabs allowed), trimmed.
-fn text_block(field: &'static str, zh: &str, en: &str, text: &str, max: usize) -> Result<String, DomainError> {
+pub(crate) fn text_block(
+    field: &'static str,
+    zh: &str,
+    en: &str,
+    text: &str,
+    max: usize,
+) -> Result<String, DomainError> {
     let t = text.trim().replace("\r\n", "\n");
     if t.chars().count() > max {
         return Err(DomainError::new(field, format!("{zh}最多{max}个字符 / {en}: at most {max} characters")));

@@ -29,6 +29,9 @@ id_type!(
     /// A live room: the unit that owns an event log.
     RoomId
 );
+/// A show (直播场次) is a live room: its id is the room's.
+pub type ShowId = RoomId;
+
 id_type!(
     /// A product (商品) of a shop's library.
     ProductId

@@ -17,6 +17,7 @@ pub mod pricing;
 pub mod promotion;
 pub mod role;
 pub mod selection;
+pub mod show;
 pub mod stock;
 
 pub use clock::{Clock, Timestamp, VirtualClock, WallClock};

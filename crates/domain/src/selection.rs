@@ -67,8 +67,8 @@ impl SelectionWeights {
     }
 }
 
-/// One product's score with the points each component brought (they add up
-/// to `score`, up to integer rounding that goes to `sales`).
+/// One product's score with the points each component brought; they add up
+/// to `score` exactly (each is rounded down on its own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SelectionScore {
     pub product: i64,
@@ -105,19 +105,17 @@ pub fn score(products: &[ProductHistory], weights: SelectionWeights) -> Result<V
                     / WORST_RETURN_RATE_PERMILLE;
             let reviews = p.review_tenths.unwrap_or(NEUTRAL_REVIEW_TENTHS).clamp(0, 50) * 1000 / 50;
             let margin = p.margin_permille().clamp(0, BEST_MARGIN_PERMILLE) * 1000 / BEST_MARGIN_PERMILLE;
+            // Each component's points are rounded down on their own and the
+            // score is their sum, so the breakdown adds up exactly.
             let points = |component: i64, weight: i64| component * weight / total_weight;
+            let sales_points = points(sales, weights.sales);
             let returns_points = points(returns, weights.returns);
             let reviews_points = points(reviews, weights.reviews);
             let margin_points = points(margin, weights.margin);
-            let exact = (sales * weights.sales
-                + returns * weights.returns
-                + reviews * weights.reviews
-                + margin * weights.margin)
-                / total_weight;
-            let sales_points = exact - returns_points - reviews_points - margin_points;
+            let total = sales_points + returns_points + reviews_points + margin_points;
             SelectionScore {
                 product: p.product,
-                score: exact,
+                score: total,
                 sales_points,
                 returns_points,
                 reviews_points,

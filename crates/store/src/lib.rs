@@ -13,6 +13,7 @@ pub mod error;
 pub mod event_log;
 pub mod imports;
 pub mod promotions;
+pub mod shows;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ pub use error::StoreError;
 pub use event_log::fold_room;
 pub use imports::{ImportStore, ImportedProduct, PendingImport};
 pub use promotions::PromotionStore;
+pub use shows::ShowStore;
 pub use sqlite::SqliteStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -43,6 +45,7 @@ pub trait Store:
     + AdminStore
     + PromotionStore
     + ImportStore
+    + ShowStore
 {
 }
 impl<
@@ -54,7 +57,8 @@ impl<
         + EventStore
         + AdminStore
         + PromotionStore
-        + ImportStore,
+        + ImportStore
+        + ShowStore,
 > Store for T
 {
 }

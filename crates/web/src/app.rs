@@ -21,7 +21,7 @@ use crate::config::Settings;
 use crate::error::{RenderedError, WebError};
 use crate::pages::{Layout, error_page, request_lang};
 use crate::state::AppState;
-use crate::{api, assets, metrics, pages};
+use crate::{api, assets, live_ws, metrics, pages};
 
 /// The whole route table with access rules, and the router it builds.
 pub fn router(state: AppState) -> (Router, Vec<(&'static str, Access)>) {
@@ -30,7 +30,8 @@ pub fn router(state: AppState) -> (Router, Vec<(&'static str, Access)>) {
         .add("/metrics", Access::Public, get(metrics::render))
         .add("/assets/{*path}", Access::Public, get(assets::serve))
         .merge(pages::routes())
-        .merge(api::routes());
+        .merge(api::routes())
+        .merge(live_ws::routes());
     let (router, table) = routes.into_parts();
     let max_body = state.settings.server.max_body_bytes;
     // Layers run outside-in from the last one added.

@@ -191,6 +191,7 @@ pub async fn seed(store: &dyn Store) -> Result<Seeded, WebError> {
         }
         products_created += 1;
     }
+    seed_show(store, shop).await?;
     Ok(Seeded { shop, accounts_created, products_created })
 }
 
@@ -224,4 +225,72 @@ fn demo_input(n: usize, demo: &DemoProduct) -> Result<ProductInput, WebError> {
         review_tenths: demo.figures.1,
         skus,
     })
+}
+
+/// The demo's planned show. Skipped when a show of that title exists.
+pub const DEMO_SHOW: &str = "今晚8点 茶与家居专场";
+
+/// (product title, role, live price in fen, push minutes after the start, talking points)
+const DEMO_LINEUP: [(&str, &str, Option<i64>, i64, &str); 5] = [
+    ("五常稻花香大米 5kg", "traffic", Some(4_990), 5, "开场福利：当季新米，产地直发，49.9元到手"),
+    ("云南古树普洱茶 357g", "profit", Some(16_900), 15, "十年陈香，古树单株；演示冲泡，讲清存放"),
+    ("真丝睡衣套装", "image", None, 35, "22姆米桑蚕丝，上身展示，讲尺码表"),
+    ("便携榨汁杯", "profit", Some(9_900), 55, "现场榨汁演示，一次充电榨15杯"),
+    ("羊毛混纺围巾", "giveaway", Some(5_900), 75, "福袋款：关注主播参与，三色可选"),
+];
+
+/// (kind, title, start minute, minutes)
+const DEMO_RUN_SHEET: [(&str, &str, i64, i64); 6] = [
+    ("opening", "开场暖场，介绍今晚福利", 0, 5),
+    ("product", "引流款：五常大米", 5, 10),
+    ("product", "利润款：普洱茶与榨汁杯", 15, 45),
+    ("interaction", "答疑与互动", 60, 10),
+    ("lottery", "福袋：羊毛围巾", 70, 10),
+    ("closing", "返场与下播预告", 80, 10),
+];
+
+async fn seed_show(store: &dyn Store, shop: ShopId) -> Result<(), WebError> {
+    use zhibo_domain::localtime::parse_shop_time;
+    use zhibo_domain::show::{LineupInput, SegmentInput, ShowDraft, ShowInput};
+    if store.show_by_title(shop, DEMO_SHOW).await?.is_some() {
+        return Ok(());
+    }
+    let invalid = |what: String| WebError::Internal(anyhow::anyhow!("demo show is invalid: {what}"));
+    let mut lineup = Vec::new();
+    let mut prices = std::collections::BTreeMap::new();
+    for (title, role, live_price, push, points) in DEMO_LINEUP {
+        let product = store.product_by_title(shop, title).await?.ok_or_else(|| invalid(format!("no {title}")))?;
+        prices.insert(product.id, product.price);
+        lineup.push(LineupInput {
+            product: product.id,
+            role: role.into(),
+            live_price: live_price.map(Fen),
+            push_offset_minutes: Some(push),
+            talking_points: points.into(),
+        });
+    }
+    let user = |name: &'static str| async move {
+        Ok::<_, WebError>(store.user_by_username(&Username::parse(name)?).await?.map(|u| u.id))
+    };
+    let input = ShowInput {
+        title: DEMO_SHOW.into(),
+        intro: "茶与家居好物专场：普洱、真丝、小家电，福袋送围巾。".into(),
+        scheduled_start: parse_shop_time("scheduled_start", "2026-11-25T20:00")?,
+        streamer: user("streamer").await?,
+        assistant: user("assistant").await?,
+        promotion_budget: Some(Fen::from_yuan(2_000)),
+        lineup,
+        run_sheet: DEMO_RUN_SHEET
+            .iter()
+            .map(|(kind, title, start, minutes)| SegmentInput {
+                kind: (*kind).into(),
+                title: (*title).into(),
+                start_offset_minutes: *start,
+                minutes: *minutes,
+            })
+            .collect(),
+    };
+    let draft = ShowDraft::parse(&input, &prices).map_err(|errors| invalid(format!("{errors:?}")))?;
+    store.create_show(shop, &draft).await?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod live_ws;
 pub mod metrics;
 pub mod pages;
 pub mod state;

@@ -23,6 +23,8 @@ pub struct Inner {
     pub sign_in_limiter: SignInLimiter,
     /// Failed sign-ins per address, whatever the username (a looser limit).
     pub address_limiter: SignInLimiter,
+    /// The live rooms (room tasks) and the key signing viewer ids.
+    pub live: crate::live_ws::Live,
 }
 
 impl AppState {
@@ -30,7 +32,8 @@ impl AppState {
         let (max, window) = (settings.auth.max_failed_sign_ins, settings.auth.failed_sign_in_window_minutes);
         let sign_in_limiter = SignInLimiter::new(max, window);
         let address_limiter = SignInLimiter::new(max.saturating_mul(ADDRESS_LIMIT_FACTOR), window);
-        Self(Arc::new(Inner { store, clock, settings, sign_in_limiter, address_limiter }))
+        let live = crate::live_ws::Live::new(store.clone(), clock.clone());
+        Self(Arc::new(Inner { store, clock, settings, sign_in_limiter, address_limiter, live }))
     }
 }
 

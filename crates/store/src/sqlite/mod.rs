@@ -30,6 +30,7 @@ mod imports;
 mod promotions;
 mod sessions;
 mod shops;
+mod shows;
 mod stock;
 
 use std::path::Path;

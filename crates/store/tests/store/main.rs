@@ -8,3 +8,4 @@ mod catalog;
 mod event_log;
 mod helpers;
 mod promotions;
+mod shows;

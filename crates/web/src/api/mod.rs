@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod json;
 pub mod promotions;
+pub mod shows;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -36,6 +37,7 @@ pub fn routes() -> Routes {
         .add("/api/v1/rooms/{room}/rollups", Needs(Permission::Reports), get(room_rollups))
         .merge(catalog::routes())
         .merge(promotions::routes())
+        .merge(shows::routes())
 }
 
 #[derive(OpenApi)]
@@ -54,6 +56,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(catalog::CatalogApi::openapi());
     doc.merge(promotions::PromotionsApi::openapi());
+    doc.merge(shows::ShowsApi::openapi());
     doc
 }
 

@@ -10,8 +10,10 @@ pub mod login;
 pub mod planning;
 pub mod products;
 pub mod promotions;
+pub mod room;
 pub mod selection;
 pub mod settings;
+pub mod shows;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -42,7 +44,9 @@ pub fn routes() -> Routes {
         .merge(products::routes())
         .merge(promotions::routes())
         .merge(selection::routes())
+        .merge(room::routes())
         .merge(planning::routes())
+        .merge(shows::routes())
         .merge(areas::routes())
 }
 

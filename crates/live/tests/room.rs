@@ -1,0 +1,362 @@
+//! The room engine end to end: an in-memory lineup, a virtual clock and a
+//! real SQLite event log in a temporary folder. Frames are awaited with a
+//! bounded timeout (a safety net, never a timing assertion); batches are
+//! forced out with `RoomHandle::flush`, so nothing sleeps.
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use zhibo_domain::event::Actor;
+use zhibo_domain::{Fen, ProductId, Role, RoomId, Timestamp, UserId, VirtualClock};
+use zhibo_live::{
+    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHandle, RoomHub, RoomInfo,
+    RoomStatus,
+};
+use zhibo_store::{EventStore, SqliteStore};
+
+const ROOM: RoomId = RoomId(7);
+const T0: Timestamp = Timestamp(1_795_608_000_000);
+
+#[derive(Debug)]
+struct Lineup;
+
+#[async_trait::async_trait]
+impl RoomData for Lineup {
+    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
+        if room != ROOM {
+            return Ok(None);
+        }
+        let entry = |id: i64, title: &str| LineupEntry {
+            product: ProductId(id),
+            title: title.into(),
+            price: Fen(9_900),
+            list_price: Fen(12_900),
+            live_price: Fen(7_900),
+            stock: 50,
+            listed: true,
+        };
+        Ok(Some(RoomInfo {
+            title: "秋冬上新".into(),
+            status: RoomStatus::Live,
+            lineup: vec![entry(1, "羊毛围巾"), entry(2, "保温杯")],
+        }))
+    }
+}
+
+struct Setup {
+    hub: RoomHub,
+    clock: VirtualClock,
+    store: Arc<SqliteStore>,
+    _dir: TempDir,
+}
+
+async fn setup_with(config: RoomConfig) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = VirtualClock::starting_at(T0);
+    let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
+    let hub = RoomHub::new(store.clone(), Arc::new(Lineup), Arc::new(clock.clone()), config);
+    Setup { hub, clock, store, _dir: dir }
+}
+
+async fn setup() -> Setup {
+    // A long tick: batches leave only when a test flushes.
+    setup_with(RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() }).await
+}
+
+fn viewer(id: &str) -> Identity {
+    Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
+}
+
+fn console(role: Role) -> Identity {
+    Identity { actor: Actor::User(UserId(3)), name: "场控".into(), role: Some(role), kind: ConnectionKind::Console }
+}
+
+/// A connection and the frames already received but not yet looked at
+/// (a batch may hold several).
+struct Peer {
+    c: Connection,
+    queue: VecDeque<Value>,
+}
+
+async fn join(s: &Setup, who: Identity) -> Peer {
+    let mut p = Peer { c: s.hub.connect(ROOM, who).await.unwrap(), queue: VecDeque::new() };
+    let snapshot = p.next().await;
+    assert_eq!(snapshot["type"], "snapshot");
+    p
+}
+
+impl Peer {
+    /// The next frame, batches flattened.
+    async fn next(&mut self) -> Value {
+        if let Some(f) = self.queue.pop_front() {
+            return f;
+        }
+        let bytes: Bytes = tokio::time::timeout(Duration::from_secs(10), self.c.outbound.next())
+            .await
+            .expect("a frame within the safety timeout")
+            .expect("the room is running");
+        let message: Value = serde_json::from_slice(&bytes).unwrap();
+        if message["type"] == "batch" {
+            self.queue.extend(message["frames"].as_array().unwrap().iter().cloned());
+            Box::pin(self.next()).await
+        } else {
+            message
+        }
+    }
+
+    /// Frames until the first of `kind`: those skipped, and that one.
+    async fn until(&mut self, kind: &str) -> (Vec<Value>, Value) {
+        let mut seen = Vec::new();
+        loop {
+            let f = self.next().await;
+            if f["type"] == kind {
+                return (seen, f);
+            }
+            seen.push(f);
+        }
+    }
+}
+
+async fn say(p: &Peer, message: Value) {
+    assert!(p.c.inbound.send_text(&message.to_string()).await);
+}
+
+/// The snapshot a newly joining viewer gets.
+async fn fresh_snapshot(s: &Setup, id: &str) -> Value {
+    let mut p = Peer { c: s.hub.connect(ROOM, viewer(id)).await.unwrap(), queue: VecDeque::new() };
+    p.next().await
+}
+
+fn handle(s: &Setup) -> RoomHandle {
+    s.hub.room(ROOM)
+}
+
+#[tokio::test]
+async fn a_console_push_reaches_every_connected_viewer() {
+    let s = setup().await;
+    let mut a = join(&s, viewer("a")).await;
+    let mut b = join(&s, viewer("b")).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    say(&desk, json!({"v": 1, "type": "push_card", "product": 2})).await;
+    handle(&s).flush().await;
+    for v in [&mut a, &mut b] {
+        let (_, card) = v.until("card_pushed").await;
+        assert_eq!(card["product"], 2);
+        assert_eq!(card["title"], "保温杯");
+        assert_eq!(card["live_price"], 7_900);
+        assert_eq!(card["list_price"], 12_900);
+    }
+    // A viewer joining later finds the card in the snapshot.
+    let snapshot = fresh_snapshot(&s, "c").await;
+    assert_eq!(snapshot["card"]["product"], 2);
+    assert_eq!(snapshot["online"], 3);
+}
+
+#[tokio::test]
+async fn a_push_of_a_product_outside_the_lineup_is_an_error_and_changes_nothing() {
+    let s = setup().await;
+    let mut desk = join(&s, console(Role::Operator)).await;
+    say(&desk, json!({"v": 1, "type": "push_card", "product": 99})).await;
+    let (_, error) = desk.until("error").await;
+    assert_eq!(error["code"], "not_in_lineup");
+    assert_eq!(error["field"], "product");
+    let late = fresh_snapshot(&s, "x").await;
+    assert!(late["card"].is_null());
+}
+
+#[tokio::test]
+async fn a_muted_viewers_comment_reaches_nobody_but_themselves() {
+    let s = setup().await;
+    let mut muted = join(&s, viewer("m")).await;
+    let mut other = join(&s, viewer("o")).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    say(&desk, json!({"v": 1, "type": "mute", "viewer": "viewer:m", "minutes": 10})).await;
+    handle(&s).flush().await;
+    say(&muted, json!({"v": 1, "type": "comment", "text": "spam spam"})).await;
+    say(&other, json!({"v": 1, "type": "comment", "text": "好看"})).await;
+    handle(&s).flush().await;
+    // Order is kept, so reaching the later comment proves the earlier one
+    // was never sent.
+    for c in [&mut other, &mut desk] {
+        let (before, comment) = c.until("comment").await;
+        assert_eq!(comment["text"], "好看");
+        assert!(before.iter().all(|f| f["type"] != "comment"), "{before:?}");
+    }
+    let (_, own) = muted.until("comment").await;
+    assert_eq!(own["text"], "spam spam");
+    let (_, next) = muted.until("comment").await;
+    assert_eq!(next["text"], "好看");
+    // The mute ends on the clock.
+    s.clock.advance_secs(10 * 60 + 1);
+    say(&muted, json!({"v": 1, "type": "comment", "text": "我回来了"})).await;
+    handle(&s).flush().await;
+    let (_, back) = other.until("comment").await;
+    assert_eq!(back["text"], "我回来了");
+    assert_eq!(back["viewer"], "viewer:m");
+}
+
+#[tokio::test]
+async fn comments_and_likes_over_the_rate_limit_get_an_error_frame() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("fast")).await;
+    let mut watcher = join(&s, viewer("w")).await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "1"})).await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "2"})).await;
+    let (_, error) = v.until("error").await;
+    assert_eq!(error["code"], "rate_limited");
+    s.clock.advance_secs(2);
+    say(&v, json!({"v": 1, "type": "comment", "text": "3"})).await;
+    say(&v, json!({"v": 1, "type": "like", "count": 20})).await;
+    say(&v, json!({"v": 1, "type": "like", "count": 1})).await;
+    let (_, error) = v.until("error").await;
+    assert_eq!(error["code"], "rate_limited");
+    handle(&s).flush().await;
+    let (_, first) = watcher.until("comment").await;
+    assert_eq!(first["text"], "1");
+    let (skipped, third) = watcher.until("comment").await;
+    assert_eq!(third["text"], "3");
+    assert!(skipped.iter().all(|f| f["text"] != "2"));
+    handle(&s).flush().await;
+    let (_, likes) = watcher.until("likes").await;
+    assert_eq!((likes["count"].as_u64(), likes["total"].as_u64()), (Some(20), Some(20)));
+}
+
+#[tokio::test]
+async fn a_console_action_from_a_viewer_is_refused_and_changes_nothing() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    // Even a staff role on the viewer endpoint may not run the console,
+    // nor a role without the permission on the console endpoint.
+    let staff_as_viewer = Identity { role: Some(Role::Owner), ..viewer("boss") };
+    let mut boss = join(&s, staff_as_viewer).await;
+    let mut buyer_desk = join(&s, console(Role::Viewer)).await;
+    for c in [&mut v, &mut boss, &mut buyer_desk] {
+        say(c, json!({"v": 1, "type": "push_card", "product": 1})).await;
+        say(c, json!({"v": 1, "type": "pin_topic", "text": "假公告"})).await;
+        let (_, error) = c.until("error").await;
+        assert_eq!(error["code"], "forbidden");
+    }
+    handle(&s).flush().await;
+    let snapshot = fresh_snapshot(&s, "late").await;
+    assert!(snapshot["card"].is_null());
+    assert!(snapshot["topic"].is_null());
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    assert!(events.iter().all(|e| e.kind.as_str().starts_with("viewer.")), "{events:?}");
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_frame_and_the_room_goes_on() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    let cases = [
+        ("{not json".to_owned(), "bad_json"),
+        (r#"{"v":1,"type":"dance"}"#.to_owned(), "unknown_type"),
+        (r#"{"type":"comment","text":"hi"}"#.to_owned(), "bad_version"),
+        (r#"{"v":1,"type":"like","count":-3}"#.to_owned(), "bad_message"),
+        (format!(r#"{{"v":1,"type":"comment","text":"{}"}}"#, "长".repeat(201)), "bad_message"),
+        (format!(r#"{{"v":1,"type":"comment","text":"{}"}}"#, "x".repeat(5_000)), "too_large"),
+    ];
+    for (text, code) in cases {
+        assert!(v.c.inbound.send_text(&text).await);
+        let (_, error) = v.until("error").await;
+        assert_eq!(error["code"], code, "{text:.60}");
+        assert!(error["message"].as_str().unwrap().contains(" / "), "bilingual: {error}");
+    }
+    say(&v, json!({"v": 1, "type": "comment", "text": "还在"})).await;
+    handle(&s).flush().await;
+    let (_, ok) = v.until("comment").await;
+    assert_eq!(ok["text"], "还在");
+}
+
+#[tokio::test]
+async fn a_lagging_connection_gets_a_snapshot_instead_of_the_backlog() {
+    let s = setup_with(RoomConfig { tick: Duration::from_secs(3600), broadcast_capacity: 2, ..RoomConfig::default() })
+        .await;
+    let mut slow = join(&s, viewer("slow")).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    for i in 0..6 {
+        say(&desk, json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
+        handle(&s).flush().await;
+    }
+    let (missed, snapshot) = slow.until("snapshot").await;
+    assert!(missed.len() < 6, "the backlog was skipped: {missed:?}");
+    assert_eq!(snapshot["topic"], "公告5");
+}
+
+#[tokio::test]
+async fn every_action_is_in_the_log_in_order_before_it_is_seen() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    say(&v, json!({"v": 1, "type": "hello", "name": "小王"})).await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "<img src=x onerror=alert(1)>"})).await;
+    say(&v, json!({"v": 1, "type": "like", "count": 3})).await;
+    say(&v, json!({"v": 1, "type": "follow"})).await;
+    say(&v, json!({"v": 1, "type": "share"})).await;
+    say(&v, json!({"v": 1, "type": "product_click", "product": 1})).await;
+    say(&desk, json!({"v": 1, "type": "push_card", "product": 1})).await;
+    say(&desk, json!({"v": 1, "type": "unpush_card"})).await;
+    say(&desk, json!({"v": 1, "type": "delist", "product": 2})).await;
+    say(&desk, json!({"v": 1, "type": "list", "product": 2})).await;
+    say(&desk, json!({"v": 1, "type": "pin_topic", "text": "今晚八点抽奖"})).await;
+    say(&desk, json!({"v": 1, "type": "unpin_topic"})).await;
+    handle(&s).flush().await;
+    let (_, comment) = v.until("comment").await;
+    assert_eq!(comment["name"], "小王");
+    assert_eq!(comment["text"], "<img src=x onerror=alert(1)>");
+    say(&desk, json!({"v": 1, "type": "hide_comment", "comment": comment["id"]})).await;
+    say(&desk, json!({"v": 1, "type": "mute", "viewer": "viewer:v", "minutes": 5})).await;
+    say(&desk, json!({"v": 1, "type": "ban", "viewer": "viewer:v"})).await;
+    handle(&s).flush().await;
+    let (_, hidden) = v.until("comment_hidden").await;
+    assert_eq!(hidden["id"], comment["id"]);
+    drop(v);
+    drop(desk);
+    handle(&s).flush().await;
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "viewer.entered",
+            "comment.posted",
+            "follow",
+            "share",
+            "product.clicked",
+            "card.pushed",
+            "card.unpushed",
+            "product.delisted",
+            "product.listed",
+            "topic.pinned",
+            "topic.unpinned",
+            "like",
+            "comment.hidden",
+            "viewer.muted",
+            "viewer.banned",
+            "viewer.left",
+        ]
+    );
+    assert_eq!(events[1].seq, comment["id"].as_u64().unwrap());
+    assert_eq!(events[1].actor, Actor::Viewer("v".into()));
+    assert_eq!(events[11].payload["count"], 3);
+    assert_eq!(events[5].actor, Actor::User(UserId(3)));
+    let stats = handle(&s).stats().await.unwrap();
+    assert_eq!((stats.online, stats.peak, stats.entries, stats.likes, stats.comments), (0, 1, 1, 3, 1));
+}
+
+#[tokio::test]
+async fn a_banned_viewer_is_refused_and_an_unknown_room_is_not_found() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("b")).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    say(&desk, json!({"v": 1, "type": "ban", "viewer": "viewer:b"})).await;
+    handle(&s).flush().await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "hi"})).await;
+    let (_, error) = v.until("error").await;
+    assert_eq!(error["code"], "banned");
+    let missing = s.hub.connect(RoomId(404), viewer("z")).await;
+    assert!(matches!(missing, Err(LiveError::RoomNotFound(RoomId(404)))), "{missing:?}");
+}

@@ -1,0 +1,62 @@
+// zhibo live room client: shared by the viewer page and the console.
+// Connects to /ws/rooms/{room}/{kind}, keeps a small state from the
+// snapshot and frames (docs/protocol.md), and calls render hooks. All user
+// text is put into the page with textContent, never as HTML.
+export function connect(room, kind, hooks) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  let ws;
+  let retry = 500;
+  const state = { card: null, products: [], comments: [], topic: null, online: 0, likes: 0, you: null, status: "planned" };
+  function open() {
+    ws = new WebSocket(`${proto}//${location.host}/ws/rooms/${room}/${kind}`);
+    ws.onopen = () => { retry = 500; hooks.status && hooks.status("open"); };
+    ws.onclose = () => { hooks.status && hooks.status("closed"); setTimeout(open, retry); retry = Math.min(retry * 2, 10000); };
+    ws.onmessage = (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch { return; }
+      if (msg.type === "batch") msg.frames.forEach(apply); else apply(msg);
+    };
+  }
+  function apply(f) {
+    switch (f.type) {
+      case "snapshot":
+        Object.assign(state, { card: f.card, products: f.products || [], comments: f.comments || [], topic: f.topic,
+          online: f.online, likes: f.likes, you: f.you, status: f.status, title: f.title, stats: f.stats });
+        break;
+      case "comment": state.comments.push(f); if (state.comments.length > 200) state.comments.shift(); break;
+      case "comment_hidden": state.comments = state.comments.filter((c) => c.id !== f.id); break;
+      case "card_pushed": state.card = f; break;
+      case "card_unpushed": state.card = null; break;
+      case "listed": case "delisted":
+        state.products.forEach((p) => { if (p.product === f.product) p.listed = f.type === "listed"; }); break;
+      case "topic": state.topic = f.text; break;
+      case "likes": state.likes = f.total; hooks.likes && hooks.likes(f.count); break;
+      case "viewer_count": state.online = f.online; break;
+      case "error": hooks.error && hooks.error(f); return;
+    }
+    hooks.render(state, f);
+  }
+  open();
+  return {
+    state,
+    send(msg) { if (ws && ws.readyState === 1) ws.send(JSON.stringify({ v: 1, ...msg })); },
+  };
+}
+
+export function yuan(fen) {
+  return "¥" + (fen / 100).toFixed(2);
+}
+
+// Replaces the children of `el` with one element per item, built by `make`.
+export function list(el, items, make) {
+  el.replaceChildren(...items.map(make));
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}

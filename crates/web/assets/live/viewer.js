@@ -1,0 +1,53 @@
+// The viewer page (观众页): comments, likes, the product bag and the card
+// being presented, over the room's WebSocket.
+import { connect, el, list, yuan } from "./room.js";
+
+const root = document.getElementById("room");
+const room = root.dataset.room;
+const $ = (id) => document.getElementById(id);
+const t = JSON.parse($("room-text").textContent);
+
+const live = connect(room, "viewer", {
+  render(s) {
+    $("online").textContent = s.online;
+    $("likes").textContent = s.likes;
+    $("topic").textContent = s.topic || "";
+    $("topic").hidden = !s.topic;
+    const card = $("card");
+    card.hidden = !s.card;
+    if (s.card) {
+      $("card-title").textContent = s.card.title;
+      $("card-price").textContent = yuan(s.card.live_price);
+      $("card-list-price").textContent = s.card.list_price > 0 ? yuan(s.card.list_price) : "";
+      $("card-stock").textContent = `${t.stock} ${s.card.stock}`;
+    }
+    list($("bag"), s.products.filter((p) => p.listed), (p) =>
+      el("li", { "data-product": p.product, onclick: () => live.send({ type: "product_click", product: p.product }) },
+        el("span", { class: "title", text: p.title }),
+        el("span", { class: "price", text: yuan(p.live_price) }),
+        p.list_price > 0 ? el("s", { text: yuan(p.list_price) }) : ""));
+    list($("comments"), s.comments.slice(-50), (c) =>
+      el("li", { "data-id": c.id }, el("b", { text: c.name + "：" }), el("span", { class: "text", text: c.text })));
+    $("comments").scrollTop = $("comments").scrollHeight;
+  },
+  likes(count) { for (let i = 0; i < Math.min(count, 5); i++) heart(); },
+  error(f) { $("notice").textContent = f.message; $("notice").hidden = false; setTimeout(() => ($("notice").hidden = true), 3000); },
+  status(s) { root.dataset.connection = s; },
+});
+
+$("comment-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("comment-text");
+  const text = input.value.trim();
+  if (text) live.send({ type: "comment", text });
+  input.value = "";
+});
+$("like").addEventListener("click", () => { live.send({ type: "like", count: 1 }); heart(); });
+$("follow").addEventListener("click", () => live.send({ type: "follow" }));
+
+function heart() {
+  const h = el("span", { class: "heart", text: "❤" });
+  h.style.left = 60 + Math.random() * 30 + "%";
+  $("hearts").append(h);
+  h.addEventListener("animationend", () => h.remove());
+}

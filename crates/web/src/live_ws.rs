@@ -1,0 +1,251 @@
+//! The live room's WebSocket endpoints (docs/protocol.md):
+//! `GET /ws/rooms/{room}/viewer` for anyone and `GET /ws/rooms/{room}/console`
+//! for roles with `Permission::LiveConsole`. Each socket gets a reader task
+//! (text in → the room) and a writer task (the room's shared frame bytes →
+//! text out); the room engine (`zhibo-live`) does the rest.
+//!
+//! Anonymous viewers are known by a signed viewer id in the `zhibo_viewer`
+//! cookie: a random 128-bit id and a keyed SHA-256 of it under a secret
+//! drawn at server start, so a viewer cannot take another viewer's id (and
+//! dodge a mute). A restart changes the secret, and viewers get new ids.
+
+use async_trait::async_trait;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use zhibo_domain::catalog::ProductStatus;
+use zhibo_domain::event::Actor;
+use zhibo_domain::show::ShowState;
+use zhibo_domain::{Clock, Permission, RoomId};
+use zhibo_live::protocol::{ErrorCode, ProtocolError};
+use zhibo_live::{
+    ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
+};
+use zhibo_store::{EventStore, Store};
+
+use crate::auth::{Access, Routes, SignedIn};
+use crate::error::WebError;
+use crate::state::AppState;
+
+/// The cookie holding an anonymous viewer's signed id.
+pub const VIEWER_COOKIE: &str = "zhibo_viewer";
+/// Largest WebSocket message read from a client; the protocol's own limit
+/// (4 KiB) answers politely below this, this closes the socket above it.
+const MAX_SOCKET_MESSAGE: usize = 64 * 1024;
+
+/// The live rooms of this server and the key that signs viewer ids.
+#[derive(Debug)]
+pub struct Live {
+    pub hub: RoomHub,
+    viewer_key: [u8; 32],
+}
+
+impl Live {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Live {
+        let data = Arc::new(ShowRooms { store: store.clone() });
+        let events: Arc<dyn EventStore> = store;
+        let mut viewer_key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut viewer_key);
+        Live { hub: RoomHub::new(events, data, clock, RoomConfig::default()), viewer_key }
+    }
+
+    fn sign(&self, id: &str) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.viewer_key);
+        hash.update(id.as_bytes());
+        hex::encode(&hash.finalize()[..16])
+    }
+
+    /// The viewer id in the cookie if its signature holds, else a new one
+    /// with the cookie to set.
+    pub fn viewer_id(&self, jar: &CookieJar) -> (String, Option<Cookie<'static>>) {
+        if let Some((id, sig)) = jar.get(VIEWER_COOKIE).and_then(|c| c.value().split_once('.'))
+            && id.len() == 32
+            && id.bytes().all(|b| b.is_ascii_hexdigit())
+            && self.sign(id) == sig
+        {
+            return (id.to_owned(), None);
+        }
+        let mut raw = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let id = hex::encode(raw);
+        let cookie = Cookie::build((VIEWER_COOKIE, format!("{id}.{}", self.sign(&id))))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .permanent()
+            .build();
+        (id, Some(cookie))
+    }
+}
+
+/// A room is a show (its id is the show's id): the lineup, prices and state
+/// come from the show, and stock and list prices from the catalog. zhibo
+/// runs one shop per deployment for now, so the room's shop is the first.
+struct ShowRooms {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for ShowRooms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShowRooms")
+    }
+}
+
+#[async_trait]
+impl RoomData for ShowRooms {
+    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(None) };
+        let Some(show) = self.store.show(shop.id, room).await.map_err(data)? else { return Ok(None) };
+        let mut lineup = Vec::with_capacity(show.lineup.len());
+        for item in show.lineup {
+            let Some(detail) = self.store.product(shop.id, item.product).await.map_err(data)? else { continue };
+            lineup.push(LineupEntry {
+                product: item.product,
+                title: item.product_title,
+                price: item.product_price,
+                list_price: detail.product.list_price,
+                live_price: item.live_price.unwrap_or(item.product_price),
+                stock: detail.skus.iter().map(|s| s.stock).sum(),
+                listed: detail.product.status == ProductStatus::OnSale,
+            });
+        }
+        let status = match show.show.lifecycle.state() {
+            ShowState::Planned => RoomStatus::Planned,
+            ShowState::Live => RoomStatus::Live,
+            ShowState::Ended => RoomStatus::Ended,
+        };
+        Ok(Some(RoomInfo { title: show.show.title, status, lineup }))
+    }
+}
+
+pub fn routes() -> Routes {
+    Routes::default().add("/ws/rooms/{room}/viewer", Access::Public, axum::routing::get(viewer)).add(
+        "/ws/rooms/{room}/console",
+        Access::Needs(Permission::LiveConsole),
+        axum::routing::get(console),
+    )
+}
+
+async fn viewer(
+    State(state): State<AppState>,
+    Path(room): Path<i64>,
+    SignedIn(signed): SignedIn,
+    jar: CookieJar,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, WebError> {
+    same_origin(&headers)?;
+    let (identity, cookie) = match signed {
+        Some(s) => (
+            Identity {
+                actor: Actor::User(s.user.id),
+                name: s.user.display_name.clone(),
+                role: Some(s.user.role),
+                kind: ConnectionKind::Viewer,
+            },
+            None,
+        ),
+        None => {
+            let (id, cookie) = state.live.viewer_id(&jar);
+            let name = format!("观众{}", &id[..4]);
+            (Identity { actor: Actor::Viewer(id), name, role: None, kind: ConnectionKind::Viewer }, cookie)
+        }
+    };
+    let response = upgrade(&state, RoomId(room), identity, ws).await?;
+    Ok(match cookie {
+        Some(cookie) => (jar.add(cookie), response).into_response(),
+        None => response,
+    })
+}
+
+async fn console(
+    State(state): State<AppState>,
+    Path(room): Path<i64>,
+    SignedIn(signed): SignedIn,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, WebError> {
+    same_origin(&headers)?;
+    // The route's access rule already demands the permission; the room
+    // checks it again on every console message.
+    let s = signed.ok_or(WebError::Unauthenticated)?;
+    let identity = Identity {
+        actor: Actor::User(s.user.id),
+        name: s.user.display_name.clone(),
+        role: Some(s.user.role),
+        kind: ConnectionKind::Console,
+    };
+    upgrade(&state, RoomId(room), identity, ws).await
+}
+
+/// Browsers send cookies with a WebSocket handshake from any page, so a
+/// handshake that names another origin is refused (cross-site WebSocket
+/// hijacking). Clients that send no Origin (programs) are let through.
+fn same_origin(headers: &HeaderMap) -> Result<(), WebError> {
+    let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) else { return Ok(()) };
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    if origin_host.eq_ignore_ascii_case(host) { Ok(()) } else { Err(WebError::Forbidden) }
+}
+
+/// Joins the room before upgrading, so an unknown room is a plain 404.
+async fn upgrade(
+    state: &AppState,
+    room: RoomId,
+    identity: Identity,
+    ws: WebSocketUpgrade,
+) -> Result<Response, WebError> {
+    let connection = state.live.hub.connect(room, identity).await.map_err(|e| match e {
+        LiveError::RoomNotFound(_) => WebError::NotFound(format!("room {room}")),
+        other => WebError::Internal(anyhow::anyhow!(other)),
+    })?;
+    Ok(ws.max_message_size(MAX_SOCKET_MESSAGE).on_upgrade(move |socket| serve(socket, connection)))
+}
+
+/// One reader and one writer per socket; when either ends, both do.
+async fn serve(socket: WebSocket, connection: zhibo_live::Connection) {
+    use futures_util::{SinkExt, StreamExt};
+    let (mut sink, mut stream) = socket.split();
+    let (inbound, mut outbound) = connection.split();
+    let mut writer = tokio::spawn(async move {
+        while let Some(bytes) = outbound.next().await {
+            // The room only sends UTF-8 JSON; the check is cheap and keeps
+            // this code free of `unsafe`.
+            let Ok(text) = Utf8Bytes::try_from(bytes) else { continue };
+            if sink.send(Message::Text(text)).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut reader = tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            let alive = match message {
+                Message::Text(text) => inbound.send_text(text.as_str()).await,
+                Message::Binary(_) => {
+                    inbound.reject(ProtocolError::new(
+                        ErrorCode::BadJson,
+                        "只接受文本 JSON 消息 / only text JSON messages are accepted",
+                    ));
+                    true
+                }
+                Message::Close(_) => break,
+                Message::Ping(_) | Message::Pong(_) => true,
+            };
+            if !alive {
+                break;
+            }
+        }
+    });
+    tokio::select! {
+        _ = &mut writer => reader.abort(),
+        _ = &mut reader => writer.abort(),
+    }
+}

@@ -1,0 +1,92 @@
+//! The live room's two faces: the viewer page (观众页, public, mobile-first)
+//! and the live console (中控台). Both are thin HTML shells; the room itself
+//! arrives over the WebSocket (docs/protocol.md) and small modules in
+//! `assets/live/` render it.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use zhibo_domain::{Permission, RoomId};
+use zhibo_store::shows::ShowRecord;
+
+use super::{Layout, PageCtx, render};
+use crate::auth::{Access, Routes};
+use crate::error::WebError;
+use crate::i18n::Msg;
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    Routes::default().add("/live/shows/{id}/watch", Access::Public, get(watch)).add(
+        "/live/shows/{id}/console",
+        Access::Needs(Permission::LiveConsole),
+        get(console),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "room_viewer.html")]
+struct ViewerPage {
+    l: Layout,
+    room: i64,
+    title: String,
+    intro: String,
+    /// Texts the script needs, as JSON built from the catalogue (no user text).
+    texts: String,
+}
+
+#[derive(Template)]
+#[template(path = "room_console.html")]
+struct ConsolePage {
+    l: Layout,
+    room: i64,
+    title: String,
+    texts: String,
+}
+
+/// The show a room id names, in this (one-shop) deployment.
+async fn show(state: &AppState, id: i64) -> Result<ShowRecord, WebError> {
+    let shop = state.store.first_shop().await?.ok_or_else(|| WebError::NotFound("shop".into()))?;
+    let detail = state.store.show(shop.id, RoomId(id)).await?;
+    detail.map(|d| d.show).ok_or_else(|| WebError::NotFound(format!("show {id}")))
+}
+
+fn texts(pairs: &[(&str, &str)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
+    // The values are catalogue strings; `</` is escaped anyway so the JSON
+    // can never end its <script> element early.
+    serde_json::Value::Object(map).to_string().replace("</", "<\\/")
+}
+
+async fn watch(ctx: PageCtx, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let show = show(&state, id).await?;
+    let t: &Msg = ctx.layout.t;
+    let page = ViewerPage {
+        texts: texts(&[("stock", t.room_stock_left)]),
+        l: ctx.layout,
+        room: show.id.0,
+        title: show.title,
+        intro: show.intro,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn console(ctx: PageCtx, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let show = show(&state, id).await?;
+    let t: &Msg = ctx.layout.t;
+    let page = ConsolePage {
+        texts: texts(&[
+            ("push", t.console_push),
+            ("list", t.console_list),
+            ("delist", t.console_delist),
+            ("hide", t.console_hide),
+            ("mute", t.console_mute),
+            ("none", t.console_none),
+        ]),
+        l: ctx.layout,
+        room: show.id.0,
+        title: show.title,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -1,0 +1,169 @@
+//! The live room over real WebSockets: two viewers and a console on the
+//! test server. Frames are awaited with a bounded timeout as a safety net;
+//! nothing sleeps (the room's own tick sends the batches).
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use zhibo_domain::catalog::ProductStatus;
+use zhibo_store::{CatalogStore, ProductFilter, ShopStore};
+
+use crate::helpers::{TestApp, set_cookies};
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Peer {
+    socket: Socket,
+    queue: VecDeque<Value>,
+}
+
+impl Peer {
+    async fn open(
+        app: &TestApp,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> Result<Peer, tokio_tungstenite::tungstenite::Error> {
+        let mut request = app.url(path).replacen("http://", "ws://", 1).into_client_request().unwrap();
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let mut peer = Peer { socket, queue: VecDeque::new() };
+        assert_eq!(peer.next().await["type"], "snapshot");
+        Ok(peer)
+    }
+
+    async fn say(&mut self, message: Value) {
+        self.socket.send(Message::text(message.to_string())).await.unwrap();
+    }
+
+    async fn next(&mut self) -> Value {
+        loop {
+            if let Some(f) = self.queue.pop_front() {
+                return f;
+            }
+            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("a frame within the safety timeout")
+                .expect("the socket is open")
+                .unwrap();
+            let Message::Text(text) = message else { continue };
+            let value: Value = serde_json::from_str(text.as_str()).unwrap();
+            if value["type"] == "batch" {
+                self.queue.extend(value["frames"].as_array().unwrap().iter().cloned());
+            } else {
+                return value;
+            }
+        }
+    }
+
+    async fn until(&mut self, kind: &str) -> Value {
+        loop {
+            let f = self.next().await;
+            if f["type"] == kind {
+                return f;
+            }
+        }
+    }
+}
+
+/// The `zhibo_session=...` cookie of a fresh API sign-in.
+async fn session_cookie(app: &TestApp, username: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": username, "password": zhibo_web::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookies = set_cookies(r.headers());
+    let session = cookies.iter().find(|c| c.starts_with("zhibo_session=")).expect("a session cookie");
+    session.split(';').next().unwrap().to_owned()
+}
+
+/// The demo show (a room) and a product of its lineup.
+async fn demo_room(app: &TestApp) -> (String, i64) {
+    use zhibo_store::ShowStore;
+    let shop = app.store.first_shop().await.unwrap().unwrap();
+    let show = app.store.show_by_title(shop.id, zhibo_web::demo::DEMO_SHOW).await.unwrap().unwrap();
+    let detail = app.store.show(shop.id, show.id).await.unwrap().unwrap();
+    (format!("/ws/rooms/{}", show.id), detail.lineup[0].product.0)
+}
+
+/// A product of the shop that the demo show's lineup leaves out.
+async fn a_product_off_the_lineup(app: &TestApp) -> Option<i64> {
+    use zhibo_store::ShowStore;
+    let shop = app.store.first_shop().await.unwrap().unwrap();
+    let show = app.store.show_by_title(shop.id, zhibo_web::demo::DEMO_SHOW).await.unwrap().unwrap();
+    let lineup: Vec<i64> =
+        app.store.show(shop.id, show.id).await.unwrap().unwrap().lineup.iter().map(|l| l.product.0).collect();
+    let filter = ProductFilter { status: Some(ProductStatus::OnSale), ..ProductFilter::default() };
+    app.store
+        .search_products(shop.id, &filter)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.product.id.0)
+        .find(|p| !lineup.contains(p))
+}
+
+#[tokio::test]
+async fn a_console_push_reaches_both_viewers_and_comments_stay_text() {
+    let app = TestApp::spawn().await;
+    let (room, product) = demo_room(&app).await;
+    let mut a = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+    let mut b = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+    let cookie = session_cookie(&app, "assistant").await;
+    let mut desk = Peer::open(&app, &format!("{room}/console"), Some(&cookie)).await.unwrap();
+
+    desk.say(json!({"v": 1, "type": "push_card", "product": product})).await;
+    for viewer in [&mut a, &mut b] {
+        let card = viewer.until("card_pushed").await;
+        assert_eq!(card["product"], product);
+        assert!(card["title"].is_string() && card["live_price"].is_i64(), "{card}");
+    }
+
+    let attack = "<img src=x onerror=alert(1)>";
+    a.say(json!({"v": 1, "type": "comment", "text": attack})).await;
+    let seen = b.until("comment").await;
+    assert_eq!(seen["text"], attack);
+    assert!(seen["viewer"].as_str().unwrap().starts_with("viewer:"), "{seen}");
+    assert_eq!(desk.until("comment").await["text"], attack);
+
+    // A viewer's socket may not run the console.
+    b.say(json!({"v": 1, "type": "push_card", "product": product})).await;
+    let error = b.until("error").await;
+    assert_eq!(error["code"], "forbidden");
+    b.say(json!({"v": 1, "type": "nonsense"})).await;
+    assert_eq!(b.until("error").await["code"], "unknown_type");
+}
+
+#[tokio::test]
+async fn the_console_socket_needs_the_console_permission() {
+    let app = TestApp::spawn().await;
+    let (room, _) = demo_room(&app).await;
+    assert!(Peer::open(&app, &format!("{room}/console"), None).await.is_err());
+    let buyer = session_cookie(&app, "viewer").await;
+    assert!(Peer::open(&app, &format!("{room}/console"), Some(&buyer)).await.is_err());
+    // A room that is no show does not exist.
+    assert!(Peer::open(&app, "/ws/rooms/987654/viewer", None).await.is_err());
+    // A signed-in buyer watches under their account.
+    let mut watcher = Peer::open(&app, &format!("{room}/viewer"), Some(&buyer)).await.unwrap();
+    watcher.say(json!({"v": 1, "type": "comment", "text": "在吗"})).await;
+    assert!(watcher.until("comment").await["viewer"].as_str().unwrap().starts_with("user:"));
+}
+
+#[tokio::test]
+async fn only_products_of_the_shows_lineup_can_be_pushed() {
+    let app = TestApp::spawn().await;
+    let (room, _) = demo_room(&app).await;
+    let cookie = session_cookie(&app, "assistant").await;
+    let mut desk = Peer::open(&app, &format!("{room}/console"), Some(&cookie)).await.unwrap();
+    let outside = a_product_off_the_lineup(&app).await.unwrap_or(987_654);
+    desk.say(json!({"v": 1, "type": "push_card", "product": outside})).await;
+    let error = desk.until("error").await;
+    assert!(error["message"].as_str().is_some(), "{error}");
+}
