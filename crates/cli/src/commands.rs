@@ -19,6 +19,7 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     let seeded = seed(&store).await.map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
     let app = Application::build(settings.clone(), Arc::new(store), clock()).await?;
+    let shutdown = shutdown_signal();
     let url = format!("http://{}", app.local_addr());
     println!("zhibo {} 演示已启动 / demo running", env!("CARGO_PKG_VERSION"));
     println!("  地址 / URL:      {url}/");
@@ -33,16 +34,17 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
         println!("    {username:<10} {role:<10} {display_name}", role = role.as_str());
     }
     println!("  按 Ctrl-C 停止 / press Ctrl-C to stop");
-    app.run_until(shutdown_signal()).await.context("server stopped with an error")
+    app.run_until(shutdown).await.context("server stopped with an error")
 }
 
 pub async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = config::load(config_file.as_deref())?;
     let store = open_store(&settings).await?;
     let app = Application::build(settings, Arc::new(store), clock()).await?;
+    let shutdown = shutdown_signal();
     tracing::info!(address = %app.local_addr(), "zhibo listening");
     println!("zhibo listening on http://{}/", app.local_addr());
-    app.run_until(shutdown_signal()).await.context("server stopped with an error")
+    app.run_until(shutdown).await.context("server stopped with an error")
 }
 
 pub async fn migrate(config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<()> {
@@ -93,6 +95,22 @@ pub fn bench_pricing(json: bool, seconds: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn bench_fanout(viewers: usize, seconds: f64, json: bool, with_peer: bool) -> anyhow::Result<()> {
+    if !(1..=100_000).contains(&viewers) {
+        anyhow::bail!("--viewers 须在 1 到 100000 之间 / --viewers must be between 1 and 100000");
+    }
+    if !(0.5..=600.0).contains(&seconds) {
+        anyhow::bail!("--seconds 须在 0.5 到 600 之间 / --seconds must be between 0.5 and 600");
+    }
+    let report = crate::bench::fanout::run(viewers, seconds, with_peer).await?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        crate::bench::fanout::print_human(&report);
+    }
+    Ok(())
+}
+
 fn settings_with_data(config_file: Option<PathBuf>, data: Option<PathBuf>) -> anyhow::Result<Settings> {
     let mut settings = config::load(config_file.as_deref())?;
     if let Some(dir) = data {
@@ -113,21 +131,35 @@ fn clock() -> Arc<dyn Clock> {
     Arc::new(WallClock)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are registered when this is
+/// called, not when it is first polled: call it before announcing that the
+/// server is ready, or a service manager's stop could arrive in between and
+/// kill the process without a clean shutdown.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    println!("正在停止 / shutting down");
+    async move {
+        #[cfg(unix)]
+        {
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! { _ = interrupt => {}, _ = terminate => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        println!("正在停止 / shutting down");
+    }
 }

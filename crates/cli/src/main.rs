@@ -68,6 +68,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// 直播间扇出：N 个观众、每秒 500 评论 2000 点赞，对照 npm ws / one room, N viewers, 500 comments/s and 2,000 likes/s, beside an npm `ws` peer
+    Fanout {
+        /// WebSocket viewers to connect
+        #[arg(long, default_value_t = 1_000)]
+        viewers: usize,
+        /// Seconds of measured load (after a 0.5 s warm-up)
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Skip the Node.js `ws` peer
+        #[arg(long)]
+        no_peer: bool,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -87,6 +102,9 @@ fn main() -> std::process::ExitCode {
             Command::Migrate { config, data } => commands::migrate(config, data).await,
             Command::Backup { to, config, data } => commands::backup(to, config, data).await,
             Command::Bench { which: BenchCommand::Pricing { json, seconds } } => commands::bench_pricing(json, seconds),
+            Command::Bench { which: BenchCommand::Fanout { viewers, seconds, json, no_peer } } => {
+                commands::bench_fanout(viewers, seconds, json, !no_peer).await
+            }
         }
     });
     match result {

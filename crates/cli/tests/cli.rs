@@ -209,3 +209,29 @@ fn bench_pricing_prints_one_json_object_with_its_figure() {
     let bad = run(zhibo().args(["bench", "pricing", "--seconds", "0"]));
     assert!(!bad.status.success());
 }
+
+#[test]
+fn bench_fanout_runs_a_room_and_prints_one_json_object() {
+    let out = run(zhibo().args(["bench", "fanout", "--viewers", "20", "--seconds", "1", "--json", "--no-peer"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "viewers",
+        "deliveries_per_s",
+        "p50_ms",
+        "p99_ms",
+        "bytes_per_viewer",
+        "peer_deliveries_per_s",
+        "ratio_per_core",
+    ] {
+        assert!(report.get(key).is_some(), "no {key} in {report}");
+    }
+    assert_eq!(report["viewers"].as_u64(), Some(20));
+    // comments went through the room and reached the viewers (how fast is
+    // for BENCHMARKS.md, not for a test)
+    assert!(report["deliveries_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(report["peer_deliveries_per_s"].is_null(), "--no-peer ran a peer: {report}");
+    let bad = run(zhibo().args(["bench", "fanout", "--viewers", "0", "--no-peer"]));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--viewers"));
+}

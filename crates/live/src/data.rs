@@ -4,6 +4,8 @@
 
 use async_trait::async_trait;
 use serde::Serialize;
+use zhibo_domain::catalog::ProductFacts;
+use zhibo_domain::moderation::ModerationMode;
 use zhibo_domain::{Fen, ProductId, RoomId};
 
 use crate::LiveError;
@@ -23,6 +25,10 @@ pub struct LineupEntry {
     pub stock: i64,
     /// Whether the product is in the bag (上架) when the room starts.
     pub listed: bool,
+    /// Material, size chart, shipping and after-sales, for the console's
+    /// quick answers (J2.4.3); not sent to viewers.
+    #[serde(skip)]
+    pub facts: Option<ProductFacts>,
 }
 
 /// Where the show is in its life.
@@ -47,4 +53,18 @@ pub struct RoomInfo {
 #[async_trait]
 pub trait RoomData: Send + Sync + std::fmt::Debug {
     async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError>;
+
+    /// The shop's sensitive-word list and what a hit does, loaded when the
+    /// room starts. By default none: nothing is filtered.
+    async fn moderation(&self, _room: RoomId) -> Result<ModerationSettings, LiveError> {
+        Ok(ModerationSettings::default())
+    }
+}
+
+/// The shop's comment-moderation policy as a room loads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModerationSettings {
+    pub mode: ModerationMode,
+    /// The words as the shop typed them (one per entry).
+    pub words: Vec<String>,
 }

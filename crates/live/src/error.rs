@@ -10,4 +10,6 @@ pub enum LiveError {
     RoomUnavailable(RoomId),
     #[error("读取直播间数据失败 / could not load the room's data: {0}")]
     Data(String),
+    #[error("抽奖核验失败 / lottery audit failed: {0}")]
+    Audit(String),
 }

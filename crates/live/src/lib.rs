@@ -15,11 +15,13 @@
 pub mod data;
 pub mod error;
 pub mod hub;
+pub mod interactions;
 pub mod limits;
+pub mod moderation;
 pub mod protocol;
 pub mod room;
 
-pub use data::{LineupEntry, RoomData, RoomInfo, RoomStatus};
+pub use data::{LineupEntry, ModerationSettings, RoomData, RoomInfo, RoomStatus};
 pub use error::LiveError;
 pub use hub::{RoomConfig, RoomHub};
 pub use room::{Connection, ConnectionKind, Identity, Inbound, Outbound, RoomHandle, RoomStats};

@@ -70,12 +70,56 @@ pub enum ClientMessage {
     Ban {
         viewer: String,
     },
+    // ---- interactions (crate::interactions): grab_red_packet is a viewer's
+    GrabRedPacket {
+        id: u64,
+    },
+    OpenLottery {
+        prize: String,
+        winners: u32,
+        join: crate::interactions::LotteryJoin,
+        #[serde(default)]
+        keyword: Option<String>,
+        duration_secs: u32,
+    },
+    DrawLottery {},
+    SendRedPacket {
+        total_fen: i64,
+        count: u32,
+    },
+    // ---- moderation (crate::moderation)
+    ApproveComment {
+        comment: u64,
+    },
+    RejectComment {
+        comment: u64,
+    },
+    AnswerQuestion {
+        comment: u64,
+        #[serde(default)]
+        reply: Option<String>,
+    },
 }
 
 /// Every `type` a client may send, viewer's first.
-pub const VIEWER_TYPES: &[&str] = &["hello", "comment", "like", "follow", "share", "product_click"];
-pub const CONSOLE_TYPES: &[&str] =
-    &["push_card", "unpush_card", "list", "delist", "pin_topic", "unpin_topic", "hide_comment", "mute", "ban"];
+pub const VIEWER_TYPES: &[&str] = &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet"];
+pub const CONSOLE_TYPES: &[&str] = &[
+    "push_card",
+    "unpush_card",
+    "list",
+    "delist",
+    "pin_topic",
+    "unpin_topic",
+    "hide_comment",
+    "mute",
+    "ban",
+    "open_lottery",
+    "draw_lottery",
+    "send_red_packet",
+    "approve_comment",
+    "reject_comment",
+    "answer_question",
+];
 
 impl ClientMessage {
     /// Whether only a console (中控台) may send it.
@@ -88,6 +132,7 @@ impl ClientMessage {
                 | ClientMessage::Follow {}
                 | ClientMessage::Share {}
                 | ClientMessage::ProductClick { .. }
+                | ClientMessage::GrabRedPacket { .. }
         )
     }
 
@@ -157,12 +202,13 @@ impl ClientMessage {
                     )
                 })
             }
-            _ => Ok(()),
+            ClientMessage::AnswerQuestion { reply: Some(reply), .. } => text_field("reply", reply, MAX_COMMENT_CHARS),
+            other => crate::interactions::check(other),
         }
     }
 }
 
-fn text_field(field: &'static str, text: &str, max: usize) -> Result<(), ProtocolError> {
+pub(crate) fn text_field(field: &'static str, text: &str, max: usize) -> Result<(), ProtocolError> {
     if text.trim().is_empty() {
         return Err(ProtocolError::field(field, format!("{field} 不能为空 / {field} must not be empty")));
     }
@@ -191,6 +237,14 @@ pub enum ErrorCode {
     NotFound,
     Banned,
     Unavailable,
+    /// Another of the same is still running (a lottery).
+    Conflict,
+    /// Done once already (a red packet grabbed).
+    AlreadyDone,
+    /// Nothing left (a red packet all taken).
+    Gone,
+    /// A comment hit the shop's sensitive-word list (crate::moderation).
+    Blocked,
 }
 
 /// An error frame's content.
@@ -246,14 +300,61 @@ pub struct CommentView {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Frame {
     Comment(CommentView),
-    CommentHidden { id: u64 },
+    CommentHidden {
+        id: u64,
+    },
     CardPushed(CardView),
-    CardUnpushed { product: ProductId },
-    Listed { product: ProductId },
-    Delisted { product: ProductId },
-    Topic { text: Option<String> },
-    Likes { count: u64, total: u64 },
-    ViewerCount { online: u64 },
+    CardUnpushed {
+        product: ProductId,
+    },
+    Listed {
+        product: ProductId,
+    },
+    Delisted {
+        product: ProductId,
+    },
+    Topic {
+        text: Option<String>,
+    },
+    Likes {
+        count: u64,
+        total: u64,
+    },
+    ViewerCount {
+        online: u64,
+    },
+    // ---- interactions (crate::interactions)
+    LotteryOpened {
+        id: u64,
+        prize: String,
+        join: crate::interactions::LotteryJoin,
+        keyword: Option<String>,
+        winners: u32,
+        ends_at_ms: i64,
+        entrants: u64,
+    },
+    LotteryJoined {
+        id: u64,
+        entrants: u64,
+    },
+    LotteryDrawn {
+        id: u64,
+        prize: String,
+        winners: Vec<String>,
+        viewers: Vec<String>,
+    },
+    RedPacketSent {
+        id: u64,
+        total_fen: i64,
+        count: u32,
+    },
+    RedPacketGrabbed {
+        id: u64,
+        viewer: String,
+        name: String,
+        amount_fen: i64,
+        left: u32,
+    },
     Error(ProtocolError),
 }
 

@@ -29,7 +29,9 @@ use zhibo_domain::{Permission, ProductId, Role, RoomId, Timestamp};
 use crate::LiveError;
 use crate::data::{LineupEntry, RoomInfo, RoomStatus};
 use crate::hub::Deps;
+use crate::interactions::{Effect, Interactions};
 use crate::limits::RateLimiter;
+use crate::moderation::{HeldComment, Moderation, ModerationFrame};
 use crate::protocol::{self, CardView, ClientMessage, CommentView, ErrorCode, Frame, ProtocolError};
 
 /// Which endpoint a connection came through. Console messages are refused
@@ -307,7 +309,17 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
             return refuse(inbox, error).await;
         }
     };
+    // A room whose word list cannot be read does not start: running it
+    // unfiltered would show what the shop asked to keep out.
+    let moderation = match deps.data.moderation(room).await {
+        Ok(settings) => Moderation::new(&settings),
+        Err(error) => {
+            tracing::error!(%room, %error, "moderation settings not loaded");
+            return refuse(inbox, error).await;
+        }
+    };
     let mut state = Room::new(room, info, deps);
+    state.moderation = moderation;
     let mut tick = tokio::time::interval(state.deps.config.tick);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Idleness is counted in ticks, so the engine never reads a clock of
@@ -318,6 +330,7 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
         tokio::select! {
             command = inbox.recv() => match command {
                 Some(Command::Flush { reply }) => {
+                    state.interactions_tick();
                     state.start_like_appends();
                     while !state.inflight.is_empty() {
                         let result = next_ack(&mut state.inflight).await;
@@ -331,6 +344,7 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
             },
             result = next_ack(&mut state.inflight), if !state.inflight.is_empty() => state.acknowledged(result),
             _ = tick.tick() => {
+                state.interactions_tick();
                 state.start_like_appends();
                 state.send_batch();
                 if !state.conns.is_empty() || !state.inflight.is_empty() {
@@ -371,11 +385,17 @@ struct InFlight {
     then: Then,
 }
 
+/// What to release once an append is durable. `Held`: a comment held for
+/// review, to consoles (crate::moderation). `Moderated`: frames for
+/// consoles, frames for everyone, and a comment now shown (an approved
+/// one), in that order.
 enum Then {
     Nothing,
     Broadcast(Frame),
     Comment { conn: u64, viewer: String, name: String, text: String, shadow: bool },
     Likes(u64),
+    Held(HeldComment),
+    Moderated(Vec<ModerationFrame>, Vec<Vec<u8>>, Option<CommentView>),
 }
 
 /// The oldest started append's result, once it has one.
@@ -418,6 +438,8 @@ struct Room {
     announced_online: u64,
     broadcast: broadcast::Sender<Bytes>,
     inflight: VecDeque<InFlight>,
+    moderation: Moderation,
+    interactions: Interactions,
 }
 
 impl Room {
@@ -446,6 +468,8 @@ impl Room {
             announced_online: 0,
             broadcast,
             inflight: VecDeque::new(),
+            moderation: Moderation::default(),
+            interactions: Interactions::default(),
         }
     }
 
@@ -465,6 +489,7 @@ impl Room {
             Command::Resync { conn } => {
                 if let Some(snapshot) = self.snapshot(conn) {
                     self.tell(conn, snapshot);
+                    self.tell_moderation(conn);
                 }
             }
             Command::Stats { reply } => {
@@ -514,6 +539,7 @@ impl Room {
         }
         if let Some(snapshot) = self.snapshot(conn) {
             self.tell(conn, snapshot);
+            self.tell_moderation(conn);
         }
     }
 
@@ -589,6 +615,11 @@ impl Room {
                     ));
                 }
                 let shadow = self.muted.get(&actor).is_some_and(|until| *until > now);
+                // A muted viewer's comment reaches nobody anyway, so only
+                // the others are screened (a held one could be approved).
+                if !shadow && self.screen(&actor, &name, text.trim())? {
+                    return Ok(());
+                }
                 if !shadow {
                     self.stats.comments += 1;
                     self.count(|m| m.comments += 1);
@@ -616,7 +647,16 @@ impl Room {
             ClientMessage::Follow {} => {
                 self.stats.follows += 1;
                 self.count(|m| m.follows += 1);
+                let joined = self.interactions.on_follow(&actor.to_string(), &name, now);
                 self.append("follow", actor, serde_json::json!({}), Then::Nothing);
+                self.apply_effects(joined);
+            }
+            interaction @ (ClientMessage::OpenLottery { .. }
+            | ClientMessage::DrawLottery {}
+            | ClientMessage::SendRedPacket { .. }
+            | ClientMessage::GrabRedPacket { .. }) => {
+                let effects = self.interactions.handle(&actor, &name, interaction, now)?;
+                self.apply_effects(effects);
             }
             ClientMessage::Share {} => {
                 self.stats.shares += 1;
@@ -681,6 +721,7 @@ impl Room {
                     });
                 };
                 self.recent.remove(at);
+                self.moderation.questions.forget(comment);
                 let frame = Frame::CommentHidden { id: comment };
                 self.append("comment.hidden", actor, serde_json::json!({ "comment": comment }), Then::Broadcast(frame));
             }
@@ -691,6 +732,9 @@ impl Room {
                 let payload = serde_json::json!({ "viewer": viewer, "minutes": minutes, "until": until });
                 self.append("viewer.muted", actor, payload, Then::Nothing);
             }
+            ClientMessage::ApproveComment { .. }
+            | ClientMessage::RejectComment { .. }
+            | ClientMessage::AnswerQuestion { .. } => self.moderate(actor, message)?,
             ClientMessage::Ban { viewer } => {
                 let target = Actor::parse(&viewer).map_err(|e| ProtocolError::field("viewer", e.to_string()))?;
                 self.banned.insert(target);
@@ -704,11 +748,23 @@ impl Room {
     /// it takes its place in the log's queue now, in the order the room
     /// decided (the group commit's queue is first come, first served).
     fn append(&mut self, kind: &'static str, actor: Actor, payload: serde_json::Value, then: Then) {
+        self.append_with_amount(kind, actor, None, payload, then);
+    }
+
+    /// [`Room::append`] for an event that moves money (red packets).
+    fn append_with_amount(
+        &mut self,
+        kind: &'static str,
+        actor: Actor,
+        amount: Option<zhibo_domain::Fen>,
+        payload: serde_json::Value,
+        then: Then,
+    ) {
         let Ok(kind) = EventKind::parse(kind) else {
             tracing::error!(kind, "bad event kind in the room engine");
             return;
         };
-        let event = NewEvent { room: self.id, kind, actor, amount: None, payload };
+        let event = NewEvent { room: self.id, kind, actor, amount, payload };
         let store = self.deps.store.clone();
         let mut future: AppendFuture = Box::pin(async move { store.append(event).await });
         let mut cx = Context::from_waker(Waker::noop());
@@ -717,6 +773,20 @@ impl Room {
             Poll::Pending => None,
         };
         self.inflight.push_back(InFlight { future, done, then });
+    }
+
+    /// Appends what an interaction tool asked for; each frame is
+    /// broadcast once its event is durable.
+    fn apply_effects(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            self.append_with_amount(e.kind, e.actor, e.amount, e.payload, Then::Broadcast(e.frame));
+        }
+    }
+
+    /// The interaction tools' timers (a lottery's end), on the room's tick.
+    fn interactions_tick(&mut self) {
+        let effects = self.interactions.tick(self.now());
+        self.apply_effects(effects);
     }
 
     /// The oldest append is durable (or failed): release what waited on it.
@@ -743,6 +813,25 @@ impl Room {
                 self.stats.likes += count;
                 self.likes_acked += count;
             }
+            Then::Held(mut held) => {
+                held.id = event.seq;
+                self.moderation.hold(held.clone());
+                self.tell_consoles(&ModerationFrame::CommentHeld(held));
+            }
+            Then::Moderated(consoles, everyone, shown) => {
+                for frame in &consoles {
+                    self.tell_consoles(frame);
+                }
+                self.out.extend(everyone);
+                if let Some(view) = shown {
+                    self.out.push(Frame::Comment(view.clone()).to_json());
+                    self.observe_question(&view, event.time);
+                    self.recent.push_back(view);
+                    while self.recent.len() > self.deps.config.recent_comments {
+                        self.recent.pop_front();
+                    }
+                }
+            }
             Then::Comment { conn, viewer, name, text, shadow } => {
                 let view = CommentView { id: event.seq, viewer, name, text };
                 let frame = Frame::Comment(view.clone());
@@ -750,8 +839,12 @@ impl Room {
                     // A muted viewer sees their own comment, nobody else does.
                     self.tell(conn, protocol::single(&frame));
                 } else {
+                    // A comment everyone saw may join the lottery by its keyword.
+                    let joined = self.interactions.on_comment(&view.viewer, &view.name, &view.text, self.now());
                     self.out.push(frame.to_json());
+                    self.observe_question(&view, event.time);
                     self.recent.push_back(view);
+                    self.apply_effects(joined);
                     while self.recent.len() > self.deps.config.recent_comments {
                         self.recent.pop_front();
                     }
@@ -817,6 +910,8 @@ impl Room {
             topic: &'a Option<String>,
             comments: &'a VecDeque<CommentView>,
             you: You<'a>,
+            #[serde(flatten)]
+            interactions: crate::interactions::Snapshot,
             #[serde(skip_serializing_if = "Option::is_none")]
             stats: Option<RoomStats>,
         }
@@ -832,8 +927,121 @@ impl Room {
             topic: &self.topic,
             comments: &self.recent,
             you: You { viewer: c.identity.actor.to_string(), name: &c.identity.name, console },
+            interactions: self.interactions.snapshot(),
             stats,
         };
         Some(protocol::single(&snapshot))
+    }
+}
+
+// ---- comment moderation (crate::moderation decides; this logs and sends)
+impl Room {
+    /// Runs the word filter over a comment about to be posted. `Ok(true)`
+    /// when the comment was held for review and must not be posted; an
+    /// error frame for the sender when it is blocked. Either way the hit
+    /// is logged with the words it matched.
+    fn screen(&mut self, actor: &Actor, name: &str, text: &str) -> Result<bool, ProtocolError> {
+        use crate::moderation::Screen;
+        match self.moderation.screen(text) {
+            Screen::Pass => Ok(false),
+            Screen::Block(hits) => {
+                let words: Vec<&str> = hits.iter().map(|h| h.word.as_str()).collect();
+                let payload = serde_json::json!({ "name": name, "text": text, "words": words, "hits": hits });
+                self.append("comment.blocked", actor.clone(), payload, Then::Nothing);
+                Err(ProtocolError::new(
+                    ErrorCode::Blocked,
+                    "评论含有本直播间不允许的内容，未发出 / the comment contains words this room does not allow and was not posted",
+                ))
+            }
+            Screen::Hold(hits) => {
+                let words: Vec<String> = hits.iter().map(|h| h.word.clone()).collect();
+                let payload = serde_json::json!({ "name": name, "text": text, "words": words, "hits": hits });
+                let held = HeldComment {
+                    id: 0,
+                    viewer: actor.to_string(),
+                    name: name.to_owned(),
+                    text: text.to_owned(),
+                    words,
+                    held_at: self.now(),
+                };
+                self.append("comment.held", actor.clone(), payload, Then::Held(held));
+                Ok(true)
+            }
+        }
+    }
+
+    /// A console approves or rejects a held comment, or answers a question.
+    fn moderate(&mut self, actor: Actor, message: ClientMessage) -> Result<(), ProtocolError> {
+        let not_found = |what: &str, comment: u64| ProtocolError {
+            code: ErrorCode::NotFound,
+            message: format!(
+                "找不到{what} {comment} / no such {} {comment}",
+                if what == "待审评论" { "held comment" } else { "waiting question" }
+            ),
+            field: Some("comment"),
+        };
+        match message {
+            ClientMessage::ApproveComment { comment } | ClientMessage::RejectComment { comment } => {
+                let approved = matches!(message, ClientMessage::ApproveComment { .. });
+                let held = self.moderation.release(comment).ok_or_else(|| not_found("待审评论", comment))?;
+                let resolved = ModerationFrame::HeldResolved { id: comment, approved };
+                if approved {
+                    let view = CommentView { id: held.id, viewer: held.viewer, name: held.name, text: held.text };
+                    self.stats.comments += 1;
+                    self.count(|m| m.comments += 1);
+                    let payload = serde_json::json!({ "comment": comment, "viewer": view.viewer, "text": view.text });
+                    let then = Then::Moderated(vec![resolved], Vec::new(), Some(view));
+                    self.append("comment.approved", actor, payload, then);
+                } else {
+                    let then = Then::Moderated(vec![resolved], Vec::new(), None);
+                    self.append("comment.rejected", actor, serde_json::json!({ "comment": comment }), then);
+                }
+            }
+            ClientMessage::AnswerQuestion { comment, reply } => {
+                let question =
+                    self.moderation.questions.answer(comment).ok_or_else(|| not_found("待回答问题", comment))?;
+                let reply = reply.map(|r| r.trim().to_owned());
+                let waited_ms = self.now().0 - question.asked_at.0;
+                let payload = serde_json::json!({
+                    "comment": comment, "viewer": question.viewer, "question": question.text,
+                    "reply": reply, "waited_ms": waited_ms,
+                });
+                let everyone = reply
+                    .clone()
+                    .map(|text| {
+                        ModerationFrame::Reply { comment, name: question.name, question: question.text, text }.to_json()
+                    })
+                    .into_iter()
+                    .collect();
+                let consoles = vec![ModerationFrame::QuestionAnswered { comment, reply }];
+                self.append("question.answered", actor, payload, Then::Moderated(consoles, everyone, None));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A comment everyone now sees: if it asks something, it joins the
+    /// queue (asked when its event was logged) and the consoles hear of it
+    /// with its quick answers.
+    fn observe_question(&mut self, view: &CommentView, logged: Timestamp) {
+        if let Some(question) = self.moderation.observe(view, logged, self.card, &self.lineup) {
+            self.tell_consoles(&ModerationFrame::QuestionAsked(question));
+        }
+    }
+
+    /// To every console connection, each on its own channel.
+    fn tell_consoles(&self, frame: &ModerationFrame) {
+        let bytes = frame.to_bytes();
+        for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            let _ = c.private.try_send(bytes.clone());
+        }
+    }
+
+    /// The moderation state, to a console right after its snapshot.
+    fn tell_moderation(&self, conn: u64) {
+        if self.conns.get(&conn).is_some_and(|c| c.identity.may_run_console()) {
+            self.tell(conn, self.moderation.state_frame(self.now()).to_bytes());
+        }
     }
 }

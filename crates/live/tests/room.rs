@@ -37,6 +37,7 @@ impl RoomData for Lineup {
             live_price: Fen(7_900),
             stock: 50,
             listed: true,
+            facts: None,
         };
         Ok(Some(RoomInfo {
             title: "秋冬上新".into(),

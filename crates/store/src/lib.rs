@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod error;
 pub mod event_log;
 pub mod imports;
+pub mod moderation;
 pub mod promotions;
 pub mod shows;
 pub mod sqlite;
@@ -28,6 +29,7 @@ pub use catalog::{
 pub use error::StoreError;
 pub use event_log::fold_room;
 pub use imports::{ImportStore, ImportedProduct, PendingImport};
+pub use moderation::{ModerationPolicy, ModerationStore};
 pub use promotions::PromotionStore;
 pub use shows::ShowStore;
 pub use sqlite::SqliteStore;
@@ -46,6 +48,7 @@ pub trait Store:
     + PromotionStore
     + ImportStore
     + ShowStore
+    + ModerationStore
 {
 }
 impl<
@@ -58,7 +61,8 @@ impl<
         + AdminStore
         + PromotionStore
         + ImportStore
-        + ShowStore,
+        + ShowStore
+        + ModerationStore,
 > Store for T
 {
 }

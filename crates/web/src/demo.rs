@@ -192,6 +192,7 @@ pub async fn seed(store: &dyn Store) -> Result<Seeded, WebError> {
         products_created += 1;
     }
     seed_show(store, shop).await?;
+    seed_moderation(store, shop).await?;
     Ok(Seeded { shop, accounts_created, products_created })
 }
 
@@ -292,5 +293,20 @@ async fn seed_show(store: &dyn Store, shop: ShopId) -> Result<(), WebError> {
     };
     let draft = ShowDraft::parse(&input, &prices).map_err(|errors| invalid(format!("{errors:?}")))?;
     store.create_show(shop, &draft).await?;
+    Ok(())
+}
+
+/// Words live-commerce platforms forbid in comments: taking the trade off
+/// the platform (加微信, 私聊, 加V) and absolute claims (最便宜, 全网最低).
+pub const DEMO_SENSITIVE_WORDS: &[&str] = &["加微信", "加V", "私聊", "最便宜", "全网最低"];
+
+/// The demo's word list, only for a shop that never saved a policy (so a
+/// shop's own edits, even an empty list, are never overwritten).
+async fn seed_moderation(store: &dyn Store, shop: ShopId) -> Result<(), WebError> {
+    if store.moderation_policy(shop).await?.updated_at.is_some() {
+        return Ok(());
+    }
+    let words: Vec<String> = DEMO_SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect();
+    store.save_moderation_policy(shop, zhibo_domain::moderation::ModerationMode::Block, &words).await?;
     Ok(())
 }

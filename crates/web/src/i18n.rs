@@ -416,6 +416,13 @@ catalogue! {
     console_none: "无", "none";
     console_topic: "置顶话题", "Pinned topic";
     console_pin: "置顶/清除", "Pin / clear";
+    moderation_title: "评论审核", "Comment moderation";
+    moderation_intro: "直播间评论先经敏感词过滤：词表与评论都会统一全角半角、大小写、去掉夹在字间的空格、标点和零宽字符，并把常见形近字母数字（如 0→o、1→i）视为同一字符。", "Room comments pass a sensitive-word filter first: the list and the comments are both folded (full width, case, spaces, punctuation and zero-width characters between letters dropped, look-alikes such as 0→o and 1→i treated as one).";
+    moderation_words: "敏感词（每行一个）", "Sensitive words (one per line)";
+    moderation_mode: "命中后", "On a hit";
+    moderation_block: "直接拦截（仅发送者收到提示）", "Block (only the sender is told)";
+    moderation_hold: "先审后发（仅中控台可见，通过后才公开）", "Hold for review (only the console sees it until approved)";
+    moderation_count: "当前词数", "Words now";
 }
 
 impl Msg {

@@ -24,7 +24,8 @@ use zhibo_domain::show::ShowState;
 use zhibo_domain::{Clock, Permission, RoomId};
 use zhibo_live::protocol::{ErrorCode, ProtocolError};
 use zhibo_live::{
-    ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
+    ConnectionKind, Identity, LineupEntry, LiveError, ModerationSettings, RoomConfig, RoomData, RoomHub, RoomInfo,
+    RoomStatus,
 };
 use zhibo_store::{EventStore, Store};
 
@@ -36,6 +37,9 @@ use crate::state::AppState;
 pub const VIEWER_COOKIE: &str = "zhibo_viewer";
 /// Largest WebSocket message read from a client; the protocol's own limit
 /// (4 KiB) answers politely below this, this closes the socket above it.
+/// Bytes read from a socket at a time (messages may still be up to
+/// [`MAX_SOCKET_MESSAGE`]).
+const SOCKET_READ_BUFFER: usize = 4 * 1024;
 const MAX_SOCKET_MESSAGE: usize = 64 * 1024;
 
 /// The live rooms of this server and the key that signs viewer ids.
@@ -114,6 +118,7 @@ impl RoomData for ShowRooms {
                 live_price: item.live_price.unwrap_or(item.product_price),
                 stock: detail.skus.iter().map(|s| s.stock).sum(),
                 listed: detail.product.status == ProductStatus::OnSale,
+                facts: Some(detail.product.facts.clone()),
             });
         }
         let status = match show.show.lifecycle.state() {
@@ -122,6 +127,14 @@ impl RoomData for ShowRooms {
             ShowState::Ended => RoomStatus::Ended,
         };
         Ok(Some(RoomInfo { title: show.show.title, status, lineup }))
+    }
+
+    /// The shop's word list and mode, as saved on /live/moderation.
+    async fn moderation(&self, _room: RoomId) -> Result<ModerationSettings, LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(ModerationSettings::default()) };
+        let policy = self.store.moderation_policy(shop.id).await.map_err(data)?;
+        Ok(ModerationSettings { mode: policy.mode, words: policy.words })
     }
 }
 
@@ -206,7 +219,12 @@ async fn upgrade(
         LiveError::RoomNotFound(_) => WebError::NotFound(format!("room {room}")),
         other => WebError::Internal(anyhow::anyhow!(other)),
     })?;
-    Ok(ws.max_message_size(MAX_SOCKET_MESSAGE).on_upgrade(move |socket| serve(socket, connection)))
+    // A small read buffer: viewers send short messages, and axum's 128 KiB
+    // default per socket dominated memory per viewer in `zhibo bench fanout`.
+    Ok(ws
+        .max_message_size(MAX_SOCKET_MESSAGE)
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .on_upgrade(move |socket| serve(socket, connection)))
 }
 
 /// One reader and one writer per socket; when either ends, both do.

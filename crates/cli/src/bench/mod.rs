@@ -5,6 +5,7 @@
 //! Wall-clock durations are read here (and only here in the CLI): they
 //! measure the machine, they never enter the engine.
 
+pub mod fanout;
 pub mod pricing;
 
 use std::time::{Duration, Instant};

@@ -27,6 +27,7 @@ mod accounts;
 mod catalog;
 mod events;
 mod imports;
+mod moderation;
 mod promotions;
 mod sessions;
 mod shops;

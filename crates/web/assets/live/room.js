@@ -6,7 +6,8 @@ export function connect(room, kind, hooks) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   let ws;
   let retry = 500;
-  const state = { card: null, products: [], comments: [], topic: null, online: 0, likes: 0, you: null, status: "planned" };
+  const state = { card: null, products: [], comments: [], topic: null, online: 0, likes: 0, you: null, status: "planned",
+    lottery: null, drawn: null, red_packets: [], grabbed: {} };
   function open() {
     ws = new WebSocket(`${proto}//${location.host}/ws/rooms/${room}/${kind}`);
     ws.onopen = () => { retry = 500; hooks.status && hooks.status("open"); };
@@ -22,6 +23,7 @@ export function connect(room, kind, hooks) {
       case "snapshot":
         Object.assign(state, { card: f.card, products: f.products || [], comments: f.comments || [], topic: f.topic,
           online: f.online, likes: f.likes, you: f.you, status: f.status, title: f.title, stats: f.stats });
+        Object.assign(state, { lottery: f.lottery || null, drawn: null, red_packets: (f.red_packets || []).map((p) => ({ ...p, left: p.count })) });
         break;
       case "comment": state.comments.push(f); if (state.comments.length > 200) state.comments.shift(); break;
       case "comment_hidden": state.comments = state.comments.filter((c) => c.id !== f.id); break;
@@ -32,6 +34,15 @@ export function connect(room, kind, hooks) {
       case "topic": state.topic = f.text; break;
       case "likes": state.likes = f.total; hooks.likes && hooks.likes(f.count); break;
       case "viewer_count": state.online = f.online; break;
+      // interactions: lottery (福袋) and red packets (红包)
+      case "lottery_opened": state.lottery = f; state.drawn = null; break;
+      case "lottery_joined": if (state.lottery && state.lottery.id === f.id) state.lottery.entrants = f.entrants; break;
+      case "lottery_drawn": state.lottery = null; state.drawn = f; break;
+      case "red_packet_sent": state.red_packets.push({ ...f, left: f.count }); break;
+      case "red_packet_grabbed":
+        if (state.you && f.viewer === state.you.viewer) state.grabbed[f.id] = f.amount_fen;
+        state.red_packets.forEach((p) => { if (p.id === f.id) p.left = f.left; });
+        state.red_packets = state.red_packets.filter((p) => p.left > 0); break;
       case "error": hooks.error && hooks.error(f); return;
     }
     hooks.render(state, f);

@@ -8,7 +8,13 @@ const $ = (id) => document.getElementById(id);
 const t = JSON.parse($("room-text").textContent);
 
 const live = connect(room, "viewer", {
-  render(s) {
+  render(s, f) {
+    // A console's answer to a viewer's question, shown pinned-style.
+    if (f && f.type === "reply") {
+      $("reply-question").textContent = `${f.name}：${f.question}`;
+      $("reply-text").textContent = f.text;
+      $("reply").hidden = false;
+    }
     $("online").textContent = s.online;
     $("likes").textContent = s.likes;
     $("topic").textContent = s.topic || "";
@@ -29,6 +35,7 @@ const live = connect(room, "viewer", {
     list($("comments"), s.comments.slice(-50), (c) =>
       el("li", { "data-id": c.id }, el("b", { text: c.name + "：" }), el("span", { class: "text", text: c.text })));
     $("comments").scrollTop = $("comments").scrollHeight;
+    renderInteractions(s);
   },
   likes(count) { for (let i = 0; i < Math.min(count, 5); i++) heart(); },
   error(f) { $("notice").textContent = f.message; $("notice").hidden = false; setTimeout(() => ($("notice").hidden = true), 3000); },
@@ -44,6 +51,33 @@ $("comment-form").addEventListener("submit", (e) => {
 });
 $("like").addEventListener("click", () => { live.send({ type: "like", count: 1 }); heart(); });
 $("follow").addEventListener("click", () => live.send({ type: "follow" }));
+
+// The running lottery with how to join, the last draw's winners, and a
+// grab button per red packet with shares left.
+function renderInteractions(s) {
+  const l = s.lottery;
+  $("lottery").hidden = !l;
+  if (l) {
+    $("lottery-prize").textContent = l.prize;
+    $("lottery-hint").textContent = l.join === "comment"
+      ? `评论「${l.keyword}」参与 / comment "${l.keyword}" to join`
+      : "关注主播参与 / follow to join";
+    const secs = Math.max(0, Math.round((l.ends_at_ms - Date.now()) / 1000));
+    $("lottery-left").textContent = `${l.entrants} 人参与 · ${secs} s`;
+  }
+  $("lottery-drawn").hidden = !s.drawn;
+  if (s.drawn) {
+    $("lottery-drawn").textContent = s.drawn.winners.length
+      ? `${s.drawn.prize} 中奖 / winners：${s.drawn.winners.join("、")}`
+      : `${s.drawn.prize}：无人参与 / no entrants`;
+  }
+  list($("red-packets"), s.red_packets, (p) =>
+    el("li", { "data-id": p.id },
+      el("span", { text: `红包 ${yuan(p.total_fen)} · 剩 ${p.left}/${p.count}` }), " ",
+      p.id in s.grabbed
+        ? el("b", { text: `抢到 ${yuan(s.grabbed[p.id])}` })
+        : el("button", { type: "button", class: "grab", text: "抢 / grab", onclick: () => live.send({ type: "grab_red_packet", id: p.id }) })));
+}
 
 function heart() {
   const h = el("span", { class: "heart", text: "❤" });

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod dashboard;
 pub mod error_page;
 pub mod login;
+pub mod moderation;
 pub mod planning;
 pub mod products;
 pub mod promotions;
@@ -45,6 +46,7 @@ pub fn routes() -> Routes {
         .merge(promotions::routes())
         .merge(selection::routes())
         .merge(room::routes())
+        .merge(moderation::routes())
         .merge(planning::routes())
         .merge(shows::routes())
         .merge(areas::routes())

@@ -12,6 +12,7 @@ mod events_api;
 mod exchange;
 mod live_browser;
 mod live_ws;
+mod moderation;
 mod pages;
 mod planning;
 mod promotion_pages;
