@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod money;
 pub mod pricing;
 pub mod promotion;
+pub mod reorder;
 pub mod role;
 pub mod selection;
 pub mod show;

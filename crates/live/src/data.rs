@@ -59,6 +59,37 @@ pub trait RoomData: Send + Sync + std::fmt::Debug {
     async fn moderation(&self, _room: RoomId) -> Result<ModerationSettings, LiveError> {
         Ok(ModerationSettings::default())
     }
+
+    /// The show's run sheet and actual start, for the console's timer
+    /// (crate::run_sheet). By default none.
+    async fn run_sheet(&self, _room: RoomId) -> Result<crate::run_sheet::RunSheetPlan, LiveError> {
+        Ok(crate::run_sheet::RunSheetPlan::default())
+    }
+
+    /// Keeps a lineup product's new live price (crate::lineup), so a room
+    /// that restarts loads it. The room has checked the price already.
+    async fn set_live_price(&self, _room: RoomId, _product: ProductId, _price: Fen) -> Result<(), LiveError> {
+        Err(LiveError::Unsupported("set_live_price"))
+    }
+
+    /// Applies a manual change of a lineup product's sellable stock through
+    /// the stock ledger (crate::lineup); answers the product's new stock.
+    async fn adjust_stock(&self, _room: RoomId, _change: StockAdjustment) -> Result<i64, LiveError> {
+        Err(LiveError::Unsupported("adjust_stock"))
+    }
+}
+
+/// A console's manual stock change (手工调整) for one lineup product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockAdjustment {
+    pub product: ProductId,
+    /// Which SKU; required when the product has more than one.
+    pub sku: Option<zhibo_domain::SkuId>,
+    /// Units; negative takes stock away.
+    pub delta: i64,
+    pub note: String,
+    /// The console's account, for the ledger entry.
+    pub actor: Option<zhibo_domain::UserId>,
 }
 
 /// The shop's comment-moderation policy as a room loads it.

@@ -17,11 +17,14 @@ pub mod error;
 pub mod hub;
 pub mod interactions;
 pub mod limits;
+pub mod lineup;
 pub mod moderation;
 pub mod protocol;
 pub mod room;
+pub mod run_sheet;
 
-pub use data::{LineupEntry, ModerationSettings, RoomData, RoomInfo, RoomStatus};
+pub use data::{LineupEntry, ModerationSettings, RoomData, RoomInfo, RoomStatus, StockAdjustment};
 pub use error::LiveError;
 pub use hub::{RoomConfig, RoomHub};
 pub use room::{Connection, ConnectionKind, Identity, Inbound, Outbound, RoomHandle, RoomStats};
+pub use run_sheet::RunSheetPlan;

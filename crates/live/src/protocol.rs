@@ -87,6 +87,33 @@ pub enum ClientMessage {
         total_fen: i64,
         count: u32,
     },
+    OpenPoll {
+        question: String,
+        options: Vec<String>,
+    },
+    ClosePoll {},
+    /// A viewer's vote (anyone may send it).
+    Vote {
+        poll: u64,
+        option: u32,
+    },
+    // ---- run sheet (crate::run_sheet), console only
+    StartSegment {
+        index: u32,
+    },
+    EndSegment {},
+    // ---- lineup tools (crate::lineup), console only
+    SetLivePrice {
+        product: ProductId,
+        price_fen: i64,
+    },
+    AdjustStock {
+        product: ProductId,
+        #[serde(default)]
+        sku: Option<zhibo_domain::SkuId>,
+        delta: i64,
+        note: String,
+    },
     // ---- moderation (crate::moderation)
     ApproveComment {
         comment: u64,
@@ -102,7 +129,8 @@ pub enum ClientMessage {
 }
 
 /// Every `type` a client may send, viewer's first.
-pub const VIEWER_TYPES: &[&str] = &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet"];
+pub const VIEWER_TYPES: &[&str] =
+    &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet", "vote"];
 pub const CONSOLE_TYPES: &[&str] = &[
     "push_card",
     "unpush_card",
@@ -116,6 +144,12 @@ pub const CONSOLE_TYPES: &[&str] = &[
     "open_lottery",
     "draw_lottery",
     "send_red_packet",
+    "open_poll",
+    "close_poll",
+    "start_segment",
+    "end_segment",
+    "set_live_price",
+    "adjust_stock",
     "approve_comment",
     "reject_comment",
     "answer_question",
@@ -133,6 +167,7 @@ impl ClientMessage {
                 | ClientMessage::Share {}
                 | ClientMessage::ProductClick { .. }
                 | ClientMessage::GrabRedPacket { .. }
+                | ClientMessage::Vote { .. }
         )
     }
 
@@ -203,6 +238,7 @@ impl ClientMessage {
                 })
             }
             ClientMessage::AnswerQuestion { reply: Some(reply), .. } => text_field("reply", reply, MAX_COMMENT_CHARS),
+            ClientMessage::SetLivePrice { .. } | ClientMessage::AdjustStock { .. } => crate::lineup::check(self),
             other => crate::interactions::check(other),
         }
     }
@@ -245,6 +281,8 @@ pub enum ErrorCode {
     Gone,
     /// A comment hit the shop's sensitive-word list (crate::moderation).
     Blocked,
+    /// A stock change would take sellable stock below zero (crate::lineup).
+    InsufficientStock,
 }
 
 /// An error frame's content.
@@ -354,6 +392,24 @@ pub enum Frame {
         name: String,
         amount_fen: i64,
         left: u32,
+    },
+    PollOpened {
+        id: u64,
+        question: String,
+        options: Vec<String>,
+        votes: Vec<u64>,
+        total: u64,
+    },
+    /// On the tick, when votes came in.
+    PollTally {
+        id: u64,
+        votes: Vec<u64>,
+        total: u64,
+    },
+    PollClosed {
+        id: u64,
+        votes: Vec<u64>,
+        total: u64,
     },
     Error(ProtocolError),
 }

@@ -33,6 +33,7 @@ use crate::interactions::{Effect, Interactions};
 use crate::limits::RateLimiter;
 use crate::moderation::{HeldComment, Moderation, ModerationFrame};
 use crate::protocol::{self, CardView, ClientMessage, CommentView, ErrorCode, Frame, ProtocolError};
+use crate::run_sheet::RunSheet;
 
 /// Which endpoint a connection came through. Console messages are refused
 /// on a viewer connection whatever the caller's role.
@@ -318,8 +319,15 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
             return refuse(inbox, error).await;
         }
     };
+    // Without its run sheet the room still runs; the console's timer is
+    // then empty.
+    let run_sheet = deps.data.run_sheet(room).await.unwrap_or_else(|error| {
+        tracing::error!(%room, %error, "run sheet not loaded");
+        Default::default()
+    });
     let mut state = Room::new(room, info, deps);
     state.moderation = moderation;
+    state.run_sheet = RunSheet::new(run_sheet);
     let mut tick = tokio::time::interval(state.deps.config.tick);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Idleness is counted in ticks, so the engine never reads a clock of
@@ -392,9 +400,19 @@ struct InFlight {
 enum Then {
     Nothing,
     Broadcast(Frame),
-    Comment { conn: u64, viewer: String, name: String, text: String, shadow: bool },
+    Comment {
+        conn: u64,
+        viewer: String,
+        name: String,
+        text: String,
+        shadow: bool,
+    },
     Likes(u64),
     Held(HeldComment),
+    /// A price or stock change (crate::lineup), persisted then logged.
+    Lineup(crate::lineup::LineupOp),
+    /// A standalone frame for every console (the run sheet's).
+    Consoles(Bytes),
     Moderated(Vec<ModerationFrame>, Vec<Vec<u8>>, Option<CommentView>),
 }
 
@@ -440,6 +458,8 @@ struct Room {
     inflight: VecDeque<InFlight>,
     moderation: Moderation,
     interactions: Interactions,
+    run_sheet: RunSheet,
+    lineup_signals: crate::lineup::Signals,
 }
 
 impl Room {
@@ -470,6 +490,8 @@ impl Room {
             inflight: VecDeque::new(),
             moderation: Moderation::default(),
             interactions: Interactions::default(),
+            run_sheet: RunSheet::default(),
+            lineup_signals: crate::lineup::Signals::default(),
         }
     }
 
@@ -490,6 +512,7 @@ impl Room {
                 if let Some(snapshot) = self.snapshot(conn) {
                     self.tell(conn, snapshot);
                     self.tell_moderation(conn);
+                    self.tell_run_sheet(conn);
                 }
             }
             Command::Stats { reply } => {
@@ -540,6 +563,7 @@ impl Room {
         if let Some(snapshot) = self.snapshot(conn) {
             self.tell(conn, snapshot);
             self.tell_moderation(conn);
+            self.tell_run_sheet(conn);
         }
     }
 
@@ -654,7 +678,10 @@ impl Room {
             interaction @ (ClientMessage::OpenLottery { .. }
             | ClientMessage::DrawLottery {}
             | ClientMessage::SendRedPacket { .. }
-            | ClientMessage::GrabRedPacket { .. }) => {
+            | ClientMessage::GrabRedPacket { .. }
+            | ClientMessage::OpenPoll { .. }
+            | ClientMessage::ClosePoll {}
+            | ClientMessage::Vote { .. }) => {
                 let effects = self.interactions.handle(&actor, &name, interaction, now)?;
                 self.apply_effects(effects);
             }
@@ -666,12 +693,14 @@ impl Room {
             ClientMessage::ProductClick { product } => {
                 self.entry(product)?;
                 self.stats.product_clicks += 1;
+                self.lineup_signals.clicked(product, now);
                 self.count(|m| m.product_clicks += 1);
                 self.append("product.clicked", actor, serde_json::json!({ "product": product }), Then::Nothing);
             }
             ClientMessage::PushCard { product } => {
                 let view = Self::card_view(self.entry(product)?);
                 self.card = Some(product);
+                self.lineup_signals.presented(product);
                 let payload = serde_json::json!({ "product": product, "live_price": view.live_price });
                 self.append("card.pushed", actor, payload, Then::Broadcast(Frame::CardPushed(view)));
             }
@@ -735,6 +764,11 @@ impl Room {
             ClientMessage::ApproveComment { .. }
             | ClientMessage::RejectComment { .. }
             | ClientMessage::AnswerQuestion { .. } => self.moderate(actor, message)?,
+            ClientMessage::StartSegment { .. } | ClientMessage::EndSegment {} => self.segment(actor, message)?,
+            ClientMessage::SetLivePrice { .. } | ClientMessage::AdjustStock { .. } => {
+                let (future, op) = crate::lineup::start(self.id, &self.deps, &self.lineup, actor, conn, message)?;
+                self.start_lineup_op(future, op);
+            }
             ClientMessage::Ban { viewer } => {
                 let target = Actor::parse(&viewer).map_err(|e| ProtocolError::field("viewer", e.to_string()))?;
                 self.banned.insert(target);
@@ -779,7 +813,8 @@ impl Room {
     /// broadcast once its event is durable.
     fn apply_effects(&mut self, effects: Vec<Effect>) {
         for e in effects {
-            self.append_with_amount(e.kind, e.actor, e.amount, e.payload, Then::Broadcast(e.frame));
+            let then = e.frame.map_or(Then::Nothing, Then::Broadcast);
+            self.append_with_amount(e.kind, e.actor, e.amount, e.payload, then);
         }
     }
 
@@ -787,6 +822,9 @@ impl Room {
     fn interactions_tick(&mut self) {
         let effects = self.interactions.tick(self.now());
         self.apply_effects(effects);
+        self.out.extend(self.interactions.tallies().map(|f| f.to_json()));
+        self.run_sheet_tick();
+        self.lineup_tick();
     }
 
     /// The oldest append is durable (or failed): release what waited on it.
@@ -795,6 +833,10 @@ impl Room {
         let event = match result {
             Ok(event) => event,
             Err(error) => {
+                if let Then::Lineup(op) = &done.then {
+                    self.tell(op.conn, op.refused(&error));
+                    return;
+                }
                 tracing::error!(room = %self.id, %error, "room event not stored; its frame is not sent");
                 if let Then::Comment { conn, .. } = done.then {
                     let error = ProtocolError::new(
@@ -809,6 +851,15 @@ impl Room {
         match done.then {
             Then::Nothing => {}
             Then::Broadcast(frame) => self.out.push(frame.to_json()),
+            Then::Lineup(op) => {
+                let frame = op.applied(&mut self.lineup, &event);
+                self.out.push(frame);
+            }
+            Then::Consoles(bytes) => {
+                for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                    let _ = c.private.try_send(bytes.clone());
+                }
+            }
             Then::Likes(count) => {
                 self.stats.likes += count;
                 self.likes_acked += count;
@@ -1042,6 +1093,70 @@ impl Room {
     fn tell_moderation(&self, conn: u64) {
         if self.conns.get(&conn).is_some_and(|c| c.identity.may_run_console()) {
             self.tell(conn, self.moderation.state_frame(self.now()).to_bytes());
+            // and the lineup suggestion (crate::lineup), null when none
+            self.tell(conn, self.lineup_signals.frame());
+        }
+    }
+}
+
+// ---- the run sheet timer (crate::run_sheet decides; this logs and sends)
+impl Room {
+    /// A console starts or ends a segment: each event is logged, and the
+    /// consoles get the new run sheet once the last one is durable.
+    fn segment(&mut self, actor: Actor, message: ClientMessage) -> Result<(), ProtocolError> {
+        let now = self.now();
+        let events = match message {
+            ClientMessage::StartSegment { index } => self.run_sheet.start(&actor, index, now)?,
+            ClientMessage::EndSegment {} => vec![self.run_sheet.end(&actor, now)?],
+            _ => return Ok(()),
+        };
+        let last = events.len().saturating_sub(1);
+        for (i, e) in events.into_iter().enumerate() {
+            let then = if i == last { Then::Consoles(self.run_sheet.frame(now).to_bytes()) } else { Then::Nothing };
+            self.append(e.kind, e.actor, e.payload, then);
+        }
+        Ok(())
+    }
+
+    /// On the tick: the consoles hear at once when a segment runs over.
+    fn run_sheet_tick(&mut self) {
+        let now = self.now();
+        if self.run_sheet.overran(now) {
+            let bytes = self.run_sheet.frame(now).to_bytes();
+            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                let _ = c.private.try_send(bytes.clone());
+            }
+        }
+    }
+
+    /// The run sheet, to a console right after its snapshot.
+    fn tell_run_sheet(&self, conn: u64) {
+        if self.conns.get(&conn).is_some_and(|c| c.identity.may_run_console()) {
+            self.tell(conn, self.run_sheet.frame(self.now()).to_bytes());
+        }
+    }
+}
+
+// ---- lineup tools (crate::lineup decides and persists; this queues and sends)
+impl Room {
+    /// Queues a price or stock change in the room's order; its frame goes
+    /// out once it is persisted and logged.
+    fn start_lineup_op(&mut self, mut future: crate::lineup::OpFuture, op: crate::lineup::LineupOp) {
+        let mut cx = Context::from_waker(Waker::noop());
+        let done = match future.as_mut().poll(&mut cx) {
+            Poll::Ready(result) => Some(result),
+            Poll::Pending => None,
+        };
+        self.inflight.push_back(InFlight { future, done, then: Then::Lineup(op) });
+    }
+
+    /// On the tick: the consoles hear when the reorder suggestion changes.
+    fn lineup_tick(&mut self) {
+        let now = self.now();
+        if let Some(bytes) = self.lineup_signals.tick(now, &self.lineup, self.stats.online) {
+            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                let _ = c.private.try_send(bytes.clone());
+            }
         }
     }
 }

@@ -341,3 +341,89 @@ async fn a_late_viewer_sees_the_running_lottery_and_open_red_packets_but_no_seed
     assert!(!snapshot.to_string().contains("seed"));
     assert_eq!(snapshot["red_packets"][0]["total_fen"], 300);
 }
+
+#[tokio::test]
+async fn a_poll_counts_one_vote_per_viewer_exactly_and_refuses_votes_once_closed() {
+    let s = setup().await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut viewers = Vec::new();
+    for id in ["a", "b", "c", "d", "e"] {
+        viewers.push(join(&s, viewer(id)).await);
+    }
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "下一个讲哪款？", "options": ["围巾", "帽子", "手套"]}))
+        .await;
+    s.hub.room(ROOM).flush().await;
+    let opened = viewers[0].until("poll_opened").await;
+    assert_eq!(opened["question"], "下一个讲哪款？");
+    assert_eq!(opened["options"], json!(["围巾", "帽子", "手套"]));
+    assert_eq!(opened["votes"], json!([0, 0, 0]));
+    let id = opened["id"].as_u64().unwrap();
+    // a, b, c → option 1; d → option 0; e → option 2; a tries again.
+    for (i, option) in [1, 1, 1, 0, 2].into_iter().enumerate() {
+        viewers[i].say(json!({"v": 1, "type": "vote", "poll": id, "option": option})).await;
+    }
+    viewers[0].say(json!({"v": 1, "type": "vote", "poll": id, "option": 2})).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(viewers[0].until("error").await["code"], "already_done");
+    // One tally frame for the burst, on the tick.
+    let tally = viewers[4].until("poll_tally").await;
+    assert_eq!((tally["votes"].clone(), tally["total"].clone()), (json!([1, 3, 1]), json!(5)));
+    // A bad option is named.
+    let mut late = join(&s, viewer("z")).await;
+    late.say(json!({"v": 1, "type": "vote", "poll": id, "option": 3})).await;
+    assert_eq!(late.until("error").await["field"], "option");
+
+    desk.say(json!({"v": 1, "type": "close_poll"})).await;
+    s.hub.room(ROOM).flush().await;
+    let closed = viewers[1].until("poll_closed").await;
+    assert_eq!((closed["id"].as_u64(), closed["votes"].clone()), (Some(id), json!([1, 3, 1])));
+    late.say(json!({"v": 1, "type": "vote", "poll": id, "option": 0})).await;
+    assert_eq!(late.until("error").await["code"], "gone");
+
+    let log = events(&s).await;
+    let voted = of_kind(&log, "poll.voted");
+    assert_eq!(voted.len(), 5);
+    let mut from_log = [0u64; 3];
+    for e in &voted {
+        from_log[e.payload["option"].as_u64().unwrap() as usize] += 1;
+    }
+    let closed_event = of_kind(&log, "poll.closed")[0];
+    assert_eq!(closed_event.payload["votes"], json!(from_log));
+    assert_eq!(closed_event.payload["total"], 5);
+    assert_eq!(of_kind(&log, "poll.opened").len(), 1);
+}
+
+#[tokio::test]
+async fn only_a_console_opens_or_closes_a_poll_and_bad_polls_are_named() {
+    let s = setup().await;
+    let mut desk = join(&s, console(Role::Operator)).await;
+    let mut v = join(&s, viewer("a")).await;
+    v.say(json!({"v": 1, "type": "open_poll", "question": "好看吗", "options": ["好看", "一般"]})).await;
+    assert_eq!(v.until("error").await["code"], "forbidden");
+    v.say(json!({"v": 1, "type": "close_poll"})).await;
+    assert_eq!(v.until("error").await["code"], "forbidden");
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "好看吗", "options": ["好看"]})).await;
+    assert_eq!(desk.until("error").await["field"], "options");
+    let seven = ["a", "b", "c", "d", "e", "f", "g"];
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "好看吗", "options": seven})).await;
+    assert_eq!(desk.until("error").await["field"], "options");
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "好看吗", "options": ["好看", " 好看 "]})).await;
+    assert_eq!(desk.until("error").await["field"], "options");
+    desk.say(json!({"v": 1, "type": "open_poll", "question": " ", "options": ["好看", "一般"]})).await;
+    assert_eq!(desk.until("error").await["field"], "question");
+    desk.say(json!({"v": 1, "type": "close_poll"})).await;
+    assert_eq!(desk.until("error").await["code"], "not_found");
+    v.say(json!({"v": 1, "type": "vote", "poll": 12, "option": 0})).await;
+    assert_eq!(v.until("error").await["code"], "not_found");
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "好看吗", "options": ["好看", "一般"]})).await;
+    desk.say(json!({"v": 1, "type": "open_poll", "question": "再来", "options": ["是", "否"]})).await;
+    assert_eq!(desk.until("error").await["code"], "conflict");
+    s.hub.room(ROOM).flush().await;
+    // A late viewer's snapshot shows the open poll.
+    let mut late = Peer { c: s.hub.connect(ROOM, viewer("late")).await.unwrap(), queue: VecDeque::new() };
+    let snapshot = late.next().await;
+    assert_eq!(snapshot["poll"]["question"], "好看吗");
+    assert_eq!(snapshot["poll"]["votes"], json!([0, 0]));
+    let log = events(&s).await;
+    assert_eq!(of_kind(&log, "poll.opened").len(), 1);
+}

@@ -68,4 +68,9 @@ pub trait ShowStore: Send + Sync {
     async fn start_show(&self, shop: ShopId, id: RoomId) -> Result<Result<ShowRecord, DomainError>>;
     /// Live → ended at the store's clock. `Ok(Err(..))`: not a legal move.
     async fn end_show(&self, shop: ShopId, id: RoomId) -> Result<Result<ShowRecord, DomainError>>;
+    /// Changes one lineup product's live price (the console's 改价), so a
+    /// room that restarts keeps it. [`StoreError::NotFound`](crate::StoreError::NotFound)
+    /// when the show is not the shop's or the product is not in its lineup;
+    /// the caller checks the price (> 0, at most the product's price).
+    async fn set_live_price(&self, shop: ShopId, id: RoomId, product: ProductId, price: Fen) -> Result<()>;
 }

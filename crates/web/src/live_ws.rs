@@ -21,11 +21,12 @@ use std::sync::Arc;
 use zhibo_domain::catalog::ProductStatus;
 use zhibo_domain::event::Actor;
 use zhibo_domain::show::ShowState;
-use zhibo_domain::{Clock, Permission, RoomId};
+use zhibo_domain::stock::{StockChange, StockReason};
+use zhibo_domain::{Clock, Fen, Permission, ProductId, RoomId};
 use zhibo_live::protocol::{ErrorCode, ProtocolError};
 use zhibo_live::{
     ConnectionKind, Identity, LineupEntry, LiveError, ModerationSettings, RoomConfig, RoomData, RoomHub, RoomInfo,
-    RoomStatus,
+    RoomStatus, StockAdjustment,
 };
 use zhibo_store::{EventStore, Store};
 
@@ -135,6 +136,66 @@ impl RoomData for ShowRooms {
         let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(ModerationSettings::default()) };
         let policy = self.store.moderation_policy(shop.id).await.map_err(data)?;
         Ok(ModerationSettings { mode: policy.mode, words: policy.words })
+    }
+
+    /// The console's 改价, kept on the show's lineup row.
+    async fn set_live_price(&self, room: RoomId, product: ProductId, price: Fen) -> Result<(), LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else {
+            return Err(LiveError::RoomNotFound(room));
+        };
+        self.store.set_live_price(shop.id, room, product, price).await.map_err(data)
+    }
+
+    /// The console's 改库存: a `manual` entry of the stock ledger on the
+    /// product's SKU (named in the message when it has several).
+    async fn adjust_stock(&self, room: RoomId, change: StockAdjustment) -> Result<i64, LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let refused = |field, message: String| LiveError::Refused { field: Some(field), message };
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else {
+            return Err(LiveError::RoomNotFound(room));
+        };
+        let Some(detail) = self.store.product(shop.id, change.product).await.map_err(data)? else {
+            return Err(refused("product", format!("商品 {} 不存在 / no product {}", change.product, change.product)));
+        };
+        let sku = match (change.sku, detail.skus.as_slice()) {
+            (Some(sku), skus) if skus.iter().any(|s| s.id == sku) => sku,
+            (Some(sku), _) => {
+                return Err(refused("sku", format!("SKU {sku} 不属于该商品 / SKU {sku} is not one of this product's")));
+            }
+            (None, [only]) => only.id,
+            (None, _) => {
+                return Err(refused(
+                    "sku",
+                    "该商品有多个 SKU，请指定 sku / this product has several SKUs: name the sku".to_owned(),
+                ));
+            }
+        };
+        let stock_change =
+            StockChange::parse(sku, StockReason::Manual.as_str(), change.delta, &change.note).map_err(|errors| {
+                let field = errors.first().map_or("delta", |e| e.field);
+                let message = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
+                refused(field, message)
+            })?;
+        match self.store.apply_stock_change(shop.id, &stock_change, change.actor).await.map_err(data)? {
+            Ok(_) => {}
+            Err(short) => return Err(LiveError::InsufficientStock { available: short.available, delta: change.delta }),
+        }
+        // The product's stock is that of all its SKUs, as the room shows it.
+        let detail = self.store.product(shop.id, change.product).await.map_err(data)?;
+        Ok(detail.map_or(0, |d| d.skus.iter().map(|s| s.stock).sum()))
+    }
+
+    /// The show's run sheet, its scheduled start and (once live) its start.
+    async fn run_sheet(&self, room: RoomId) -> Result<zhibo_live::RunSheetPlan, LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(Default::default()) };
+        let Some(show) = self.store.show(shop.id, room).await.map_err(data)? else { return Ok(Default::default()) };
+        Ok(zhibo_live::RunSheetPlan {
+            started_at: show.show.lifecycle.started_at(),
+            scheduled_start: Some(show.show.scheduled_start),
+            segments: show.run_sheet,
+        })
     }
 }
 

@@ -156,7 +156,7 @@ impl Lotteries {
         });
         let frame = opened_frame(&lottery);
         self.open = Some(lottery);
-        Ok(Effect { kind: "lottery.opened", actor: actor.clone(), amount: None, payload, frame })
+        Ok(Effect { kind: "lottery.opened", actor: actor.clone(), amount: None, payload, frame: Some(frame) })
     }
 
     /// A viewer's comment or follow; joins them when it fits the open
@@ -180,7 +180,7 @@ impl Lotteries {
         lottery.names.insert(viewer.to_owned(), name.to_owned());
         let payload = json!({ "lottery": lottery.id, "name": name, "via": lottery.join });
         let frame = Frame::LotteryJoined { id: lottery.id, entrants: lottery.entrants.len() as u64 };
-        Some(Effect { kind: "lottery.joined", actor, amount: None, payload, frame })
+        Some(Effect { kind: "lottery.joined", actor, amount: None, payload, frame: Some(frame) })
     }
 
     /// The console draws the open lottery now.
@@ -229,7 +229,7 @@ fn drawn(l: Lottery, actor: Actor) -> Effect {
         "algorithm": "splitmix64-fisher-yates-v1",
     });
     let frame = Frame::LotteryDrawn { id: l.id, prize: l.prize, winners: names, viewers: winners };
-    Effect { kind: "lottery.drawn", actor, amount: None, payload, frame }
+    Effect { kind: "lottery.drawn", actor, amount: None, payload, frame: Some(frame) }
 }
 
 /// Re-verifies every drawn lottery of a room's log, in log order: each

@@ -1,5 +1,5 @@
-//! The console's interaction tools: the lottery (福袋) and red packets
-//! (红包). Each tool keeps its own state and answers the room with
+//! The console's interaction tools: the lottery (福袋), red packets
+//! (红包) and polls (投票). Each tool keeps its own state and answers the room with
 //! [`Effect`]s — events to append and the frame each one releases — so the
 //! room task stays the only one touching the log and the sockets.
 //!
@@ -8,6 +8,7 @@
 //! re-verify a room's lotteries from that log ([`lottery::verify_lottery`]).
 
 pub mod lottery;
+pub mod poll;
 pub mod red_packet;
 
 use serde::Serialize;
@@ -17,15 +18,16 @@ use zhibo_domain::{Fen, Timestamp};
 use crate::protocol::{ClientMessage, ErrorCode, Frame, ProtocolError};
 pub use lottery::{LotteryJoin, verify_lottery};
 
-/// One event for the room to append, and the frame to broadcast once the
-/// event is durable.
+/// One event for the room to append, and the frame (if any: a poll vote
+/// has none, its tally goes out on the tick) to broadcast once the event
+/// is durable.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Effect {
     pub kind: &'static str,
     pub actor: Actor,
     pub amount: Option<Fen>,
     pub payload: serde_json::Value,
-    pub frame: Frame,
+    pub frame: Option<Frame>,
 }
 
 /// Where seeds come from: the operating system's CSPRNG, so nobody (the
@@ -45,6 +47,7 @@ pub(crate) fn fresh_id() -> u64 {
 pub(crate) struct Interactions {
     pub lottery: lottery::Lotteries,
     pub red_packets: red_packet::RedPackets,
+    pub polls: poll::Polls,
 }
 
 /// What a snapshot shows of the interactions.
@@ -54,6 +57,8 @@ pub(crate) struct Snapshot {
     pub lottery: Option<Frame>,
     /// Red packets with shares left.
     pub red_packets: Vec<Frame>,
+    /// The open poll with its tallies, if any.
+    pub poll: Option<Frame>,
 }
 
 impl Interactions {
@@ -74,6 +79,9 @@ impl Interactions {
                 self.red_packets.send(actor, total_fen, count).map(|e| vec![e])
             }
             ClientMessage::GrabRedPacket { id } => self.red_packets.grab(actor, name, id).map(|e| vec![e]),
+            ClientMessage::OpenPoll { question, options } => self.polls.open(actor, question, options).map(|e| vec![e]),
+            ClientMessage::Vote { poll, option } => self.polls.vote(actor, poll, option).map(|e| vec![e]),
+            ClientMessage::ClosePoll {} => self.polls.close(actor).map(|e| vec![e]),
             _ => Ok(Vec::new()),
         }
     }
@@ -93,8 +101,17 @@ impl Interactions {
         self.lottery.due(now).into_iter().collect()
     }
 
+    /// The room's tick: the open poll's tallies when votes came in.
+    pub fn tallies(&mut self) -> Option<Frame> {
+        self.polls.tally()
+    }
+
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot { lottery: self.lottery.opened_frame(), red_packets: self.red_packets.open_frames() }
+        Snapshot {
+            lottery: self.lottery.opened_frame(),
+            red_packets: self.red_packets.open_frames(),
+            poll: self.polls.opened_frame(),
+        }
     }
 }
 
@@ -106,6 +123,7 @@ pub(crate) fn check(message: &ClientMessage) -> Result<(), ProtocolError> {
             lottery::check(prize, *winners, join, keyword.as_deref(), *duration_secs)
         }
         ClientMessage::SendRedPacket { total_fen, count } => red_packet::check(*total_fen, *count),
+        ClientMessage::OpenPoll { question, options } => poll::check(question, options),
         _ => Ok(()),
     }
 }

@@ -97,7 +97,7 @@ impl RedPackets {
             actor: actor.clone(),
             amount: Some(Fen(total_fen)),
             payload,
-            frame: Frame::RedPacketSent { id, total_fen, count },
+            frame: Some(Frame::RedPacketSent { id, total_fen, count }),
         })
     }
 
@@ -121,6 +121,7 @@ impl RedPackets {
         let payload = json!({ "red_packet": id, "name": name, "share": packet.taken, "amount_fen": share.0 });
         let frame =
             Frame::RedPacketGrabbed { id, viewer: actor.to_string(), name: name.to_owned(), amount_fen: share.0, left };
+        let frame = Some(frame);
         Ok(Effect { kind: "red_packet.grabbed", actor: actor.clone(), amount: Some(share), payload, frame })
     }
 

@@ -317,4 +317,24 @@ impl ShowStore for SqliteStore {
     async fn end_show(&self, shop: ShopId, id: RoomId) -> Result<Result<ShowRecord, DomainError>> {
         self.transition(shop, id, |l, now| l.end(now)).await
     }
+
+    async fn set_live_price(&self, shop: ShopId, id: RoomId, product: ProductId, price: Fen) -> Result<()> {
+        // The shop is checked in the same statement, so another shop's
+        // show is simply not found.
+        let changed = sqlx::query(
+            "UPDATE lineup_items SET live_price_fen = ?
+             WHERE show_id = (SELECT id FROM shows WHERE id = ? AND shop_id = ?) AND product_id = ?",
+        )
+        .bind(price.0)
+        .bind(id.0)
+        .bind(shop.0)
+        .bind(product.0)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("show {id} lineup product {product}")));
+        }
+        Ok(())
+    }
 }

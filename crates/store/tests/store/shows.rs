@@ -186,3 +186,23 @@ async fn a_show_starts_then_ends_on_the_stores_clock_and_never_goes_back() {
     assert!(t.store.update_show(s.id, id, &plan(&s, "改")).await.unwrap().is_err(), "an ended show is not edited");
     assert!(matches!(t.store.start_show(s.id, RoomId(999)).await, Err(StoreError::NotFound(_))));
 }
+
+#[tokio::test]
+async fn a_live_price_change_is_kept_on_the_lineup_row_of_the_shops_show_only() {
+    let t = TestStore::new().await;
+    let s = shop(&t, "茶店").await;
+    let id = t.store.create_show(s.id, &plan(&s, "晚场")).await.unwrap();
+    t.store.set_live_price(s.id, id, s.tea, Fen(15_900)).await.unwrap();
+    let d = t.store.show(s.id, id).await.unwrap().unwrap();
+    let prices: Vec<_> = d.lineup.iter().map(|l| (l.product, l.live_price)).collect();
+    assert_eq!(prices, [(s.rice, Some(Fen(4_990))), (s.tea, Some(Fen(15_900)))]);
+
+    // another shop's show, or a product not in the lineup: not found, nothing written
+    let other = shop(&t, "别家").await;
+    let err = t.store.set_live_price(other.id, id, s.tea, Fen(100)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    let err = t.store.set_live_price(s.id, id, other.tea, Fen(100)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    let d = t.store.show(s.id, id).await.unwrap().unwrap();
+    assert_eq!(d.lineup[1].live_price, Some(Fen(15_900)));
+}

@@ -7,22 +7,32 @@ const room = root.dataset.room;
 const $ = (id) => document.getElementById(id);
 const t = JSON.parse($("console-text").textContent);
 
+let lastLineup = "";
 const live = connect(room, "console", {
   render(s, f) {
     if (f) moderation(f);
+    if (f && f.type === "run_sheet") runSheet(f);
+    if (f && f.type === "suggestion") suggestion(f.suggestion);
     $("online").textContent = s.online;
     $("likes").textContent = s.likes;
     $("comment-count").textContent = s.comments.length;
     $("current-card").textContent = s.card ? s.card.title : t.none;
     $("current-topic").textContent = s.topic || t.none;
-    list($("lineup"), s.products, (p) =>
+    // Rebuilt only when the lineup changed, so a price or stock being typed
+    // survives the figures' frames.
+    const lineupKey = JSON.stringify([s.products, s.card && s.card.product]);
+    if (lineupKey !== lastLineup) {
+      lastLineup = lineupKey;
+      list($("lineup"), s.products, (p) =>
       el("tr", { "data-product": p.product, class: s.card && s.card.product === p.product ? "pushed" : "" },
         el("td", { text: p.title }),
         el("td", { class: "num", text: yuan(p.live_price) }),
         el("td", { class: "num", text: String(p.stock) }),
+        el("td", {}, lineupTools(p)),
         el("td", {}, el("button", { type: "button", class: "push", text: t.push, onclick: () => live.send({ type: "push_card", product: p.product }) })),
         el("td", {}, el("button", { type: "button", class: "list", text: p.listed ? t.delist : t.list,
           onclick: () => live.send({ type: p.listed ? "delist" : "list", product: p.product }) }))));
+    }
     list($("comments"), s.comments.slice(-100), (c) =>
       el("li", { "data-id": c.id },
         el("b", { text: c.name + "：" }), el("span", { class: "text", text: c.text }), " ",
@@ -35,6 +45,35 @@ const live = connect(room, "console", {
 });
 
 $("unpush").addEventListener("click", () => live.send({ type: "unpush_card" }));
+
+// Lineup tools: a new live price (yuan, sent as fen) and a manual stock
+// change (+/- units with a note), both answered by the room's frames.
+function lineupTools(p) {
+  const price = el("input", { class: "live-price", inputmode: "decimal", size: "6", placeholder: yuan(p.live_price), "aria-label": "直播价 / live price" });
+  const delta = el("input", { class: "stock-delta", type: "number", step: "1", size: "4", placeholder: "±", "aria-label": "库存变动 / stock change" });
+  const setPrice = () => {
+    const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(price.value.trim());
+    if (!m) { $("notice").textContent = "直播价格式不对 / live price: use yuan such as 79.90"; $("notice").hidden = false; return; }
+    live.send({ type: "set_live_price", product: p.product, price_fen: Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0")) });
+  };
+  const adjust = () => {
+    const n = Number(delta.value);
+    if (!Number.isInteger(n) || n === 0) { $("notice").textContent = "库存变动须为非零整数 / stock change: a whole number, not 0"; $("notice").hidden = false; return; }
+    const note = window.prompt("调整原因 / reason for the change", "直播间调整") || "";
+    live.send({ type: "adjust_stock", product: p.product, delta: n, note });
+  };
+  return el("span", { class: "lineup-tools" },
+    price, el("button", { type: "button", class: "set-price", text: "改价 / price", onclick: setPrice }), " ",
+    delta, el("button", { type: "button", class: "adjust-stock", text: "改库存 / stock", onclick: adjust }));
+}
+
+// The reorder suggestion (I1.1.3): the room says when it changes; null
+// takes the banner down. Text only, never HTML.
+function suggestion(s) {
+  const banner = $("suggestion");
+  banner.hidden = !s;
+  if (s) $("suggestion-text").textContent = `${s.reason_zh} / ${s.reason_en}`;
+}
 $("topic-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("topic-text").value.trim();
@@ -49,7 +88,51 @@ function renderInteractions(s) {
     ? `进行中 / open：${l.prize} · ${l.entrants} 人参与 / entrants`
     : s.drawn ? `已开奖 / drawn：${s.drawn.prize} → ${s.drawn.winners.join("、") || "—"}` : t.none;
   list($("red-packets-now"), s.red_packets, (p) => el("li", { text: `${yuan(p.total_fen)} · ${p.left}/${p.count}` }));
+  const p = s.poll;
+  $("poll-now").textContent = p
+    ? `${p.closed ? "已结束 / closed" : "进行中 / open"}：${p.question} · ` +
+      p.options.map((o, i) => `${o} ${p.votes[i] || 0}`).join(" / ") + ` · 共 ${p.total} 票 / votes`
+    : t.none;
 }
+
+$("poll-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const options = $("poll-options").value.split("\n").map((o) => o.trim()).filter((o) => o);
+  live.send({ type: "open_poll", question: $("poll-question").value.trim(), options });
+});
+$("poll-close").addEventListener("click", () => live.send({ type: "close_poll" }));
+
+// The run sheet timer (console-only `run_sheet` frames): the segment on
+// now, its time left counted down here from the frame's `now` (the room's
+// clock), and 超时 once it passes its planned length.
+const sheet = { frame: null, offset: 0 };
+const clock = (ms) => new Date(ms).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+function runSheet(f) {
+  sheet.frame = f;
+  sheet.offset = f.now - Date.now();
+  const current = f.current ? f.current.index : -1;
+  list($("segments"), f.segments, (g) =>
+    el("tr", { "data-index": String(g.index), class: g.index === current ? "pushed" : g.done ? "done" : "" },
+      el("td", { text: g.title }),
+      el("td", { text: g.planned_start_ms == null ? "—" : `${clock(g.planned_start_ms)}–${clock(g.planned_end_ms)}` }),
+      el("td", { class: "num", text: String(g.minutes) }),
+      el("td", {}, el("button", { type: "button", class: "start", text: "开始 / start",
+        onclick: () => live.send({ type: "start_segment", index: g.index }) }))));
+  tickRunSheet();
+}
+function tickRunSheet() {
+  const f = sheet.frame;
+  const c = f && f.current;
+  $("segment-end").disabled = !c;
+  if (!c) { $("segment-now").textContent = t.none; $("segment-left").textContent = ""; $("segment-overrun").hidden = true; return; }
+  $("segment-now").textContent = `当前 / now：${f.segments[c.index].title}`;
+  const left = Math.round((c.ends_at_ms - (Date.now() + sheet.offset)) / 1000);
+  const mmss = (secs) => `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`;
+  $("segment-left").textContent = left >= 0 ? `剩余 / left ${mmss(left)}` : `超出 / over ${mmss(-left)}`;
+  $("segment-overrun").hidden = left >= 0 && !c.overrun;
+}
+$("segment-end").addEventListener("click", () => live.send({ type: "end_segment" }));
+setInterval(tickRunSheet, 1000);
 
 $("lottery-form").addEventListener("submit", (e) => {
   e.preventDefault();

@@ -7,7 +7,7 @@ export function connect(room, kind, hooks) {
   let ws;
   let retry = 500;
   const state = { card: null, products: [], comments: [], topic: null, online: 0, likes: 0, you: null, status: "planned",
-    lottery: null, drawn: null, red_packets: [], grabbed: {} };
+    lottery: null, drawn: null, red_packets: [], grabbed: {}, poll: null, voted: {} };
   function open() {
     ws = new WebSocket(`${proto}//${location.host}/ws/rooms/${room}/${kind}`);
     ws.onopen = () => { retry = 500; hooks.status && hooks.status("open"); };
@@ -23,7 +23,8 @@ export function connect(room, kind, hooks) {
       case "snapshot":
         Object.assign(state, { card: f.card, products: f.products || [], comments: f.comments || [], topic: f.topic,
           online: f.online, likes: f.likes, you: f.you, status: f.status, title: f.title, stats: f.stats });
-        Object.assign(state, { lottery: f.lottery || null, drawn: null, red_packets: (f.red_packets || []).map((p) => ({ ...p, left: p.count })) });
+        Object.assign(state, { lottery: f.lottery || null, drawn: null, red_packets: (f.red_packets || []).map((p) => ({ ...p, left: p.count })),
+          poll: f.poll || null });
         break;
       case "comment": state.comments.push(f); if (state.comments.length > 200) state.comments.shift(); break;
       case "comment_hidden": state.comments = state.comments.filter((c) => c.id !== f.id); break;
@@ -31,6 +32,14 @@ export function connect(room, kind, hooks) {
       case "card_unpushed": state.card = null; break;
       case "listed": case "delisted":
         state.products.forEach((p) => { if (p.product === f.product) p.listed = f.type === "listed"; }); break;
+      // lineup tools: a live price or the sellable stock changed; the card follows
+      case "price_changed": case "stock": {
+        const key = f.type === "stock" ? "stock" : "live_price";
+        const value = f.type === "stock" ? f.stock : f.live_price;
+        state.products.forEach((p) => { if (p.product === f.product) p[key] = value; });
+        if (state.card && state.card.product === f.product) state.card[key] = value;
+        break;
+      }
       case "topic": state.topic = f.text; break;
       case "likes": state.likes = f.total; hooks.likes && hooks.likes(f.count); break;
       case "viewer_count": state.online = f.online; break;
@@ -43,6 +52,11 @@ export function connect(room, kind, hooks) {
         if (state.you && f.viewer === state.you.viewer) state.grabbed[f.id] = f.amount_fen;
         state.red_packets.forEach((p) => { if (p.id === f.id) p.left = f.left; });
         state.red_packets = state.red_packets.filter((p) => p.left > 0); break;
+      // polls (投票): tallies come on the room's tick
+      case "poll_opened": state.poll = { ...f, closed: false }; break;
+      case "poll_tally": case "poll_closed":
+        if (state.poll && state.poll.id === f.id) Object.assign(state.poll, { votes: f.votes, total: f.total, closed: f.type === "poll_closed" });
+        break;
       case "error": hooks.error && hooks.error(f); return;
     }
     hooks.render(state, f);

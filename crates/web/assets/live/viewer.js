@@ -77,6 +77,27 @@ function renderInteractions(s) {
       p.id in s.grabbed
         ? el("b", { text: `抢到 ${yuan(s.grabbed[p.id])}` })
         : el("button", { type: "button", class: "grab", text: "抢 / grab", onclick: () => live.send({ type: "grab_red_packet", id: p.id }) })));
+  renderPoll(s);
+}
+
+// The open (or just closed) poll: one button per option with its tally;
+// after voting (or once closed) the buttons give way to the counts.
+function renderPoll(s) {
+  const p = s.poll;
+  $("poll").hidden = !p;
+  if (!p) return;
+  $("poll-question").textContent = p.closed ? `${p.question}（已结束 / closed）` : p.question;
+  const done = p.closed || p.id in s.voted;
+  list($("poll-options"), p.options, (o, i) =>
+    el("li", { "data-option": String(i) },
+      done
+        ? el("span", { text: `${s.voted[p.id] === i ? "✓ " : ""}${o}` })
+        : el("button", { type: "button", class: "vote", text: o, onclick: () => {
+          s.voted[p.id] = i;
+          live.send({ type: "vote", poll: p.id, option: i });
+          renderPoll(s);
+        } }),
+      " ", el("small", { text: `${p.votes[i] || 0} 票` })));
 }
 
 function heart() {

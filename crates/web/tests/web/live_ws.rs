@@ -167,3 +167,37 @@ async fn only_products_of_the_shows_lineup_can_be_pushed() {
     let error = desk.until("error").await;
     assert!(error["message"].as_str().is_some(), "{error}");
 }
+
+#[tokio::test]
+async fn a_console_live_price_change_is_kept_on_the_show_and_seen_after_reconnecting() {
+    use zhibo_store::ShowStore;
+    let app = TestApp::spawn().await;
+    let (room, product) = demo_room(&app).await;
+    let cookie = session_cookie(&app, "assistant").await;
+    let mut desk = Peer::open(&app, &format!("{room}/console"), Some(&cookie)).await.unwrap();
+    let mut viewer = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+
+    desk.say(json!({"v": 1, "type": "set_live_price", "product": product, "price_fen": 1})).await;
+    let changed = viewer.until("price_changed").await;
+    assert_eq!((changed["product"].as_i64(), changed["live_price"].as_i64()), (Some(product), Some(1)));
+
+    // Stored on the show's lineup row, so a restarted room keeps it.
+    let shop = app.store.first_shop().await.unwrap().unwrap();
+    let show = app.store.show_by_title(shop.id, zhibo_web::demo::DEMO_SHOW).await.unwrap().unwrap();
+    let detail = app.store.show(shop.id, show.id).await.unwrap().unwrap();
+    let row = detail.lineup.iter().find(|l| l.product.0 == product).unwrap();
+    assert_eq!(row.live_price, Some(zhibo_domain::Fen(1)));
+
+    drop(viewer);
+    let request = app.url(&format!("{room}/viewer")).replacen("http://", "ws://", 1).into_client_request().unwrap();
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut again = Peer { socket, queue: VecDeque::new() };
+    let snapshot = again.next().await;
+    let entry = snapshot["products"].as_array().unwrap().iter().find(|p| p["product"] == product).unwrap().clone();
+    assert_eq!(entry["live_price"], 1);
+
+    // Above the product's price: refused, naming the field.
+    desk.say(json!({"v": 1, "type": "set_live_price", "product": product, "price_fen": i64::MAX})).await;
+    let error = desk.until("error").await;
+    assert_eq!(error["field"], "price_fen", "{error}");
+}
