@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod error;
+pub mod figures;
 pub mod hub;
 pub mod interactions;
 pub mod limits;

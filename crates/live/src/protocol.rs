@@ -411,6 +411,8 @@ pub enum Frame {
         votes: Vec<u64>,
         total: u64,
     },
+    /// Console only, standalone: the live figures (crate::figures).
+    Figures(crate::figures::FiguresView),
     Error(ProtocolError),
 }
 

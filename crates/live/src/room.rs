@@ -460,6 +460,7 @@ struct Room {
     interactions: Interactions,
     run_sheet: RunSheet,
     lineup_signals: crate::lineup::Signals,
+    figures: crate::figures::Figures,
 }
 
 impl Room {
@@ -492,6 +493,7 @@ impl Room {
             interactions: Interactions::default(),
             run_sheet: RunSheet::default(),
             lineup_signals: crate::lineup::Signals::default(),
+            figures: crate::figures::Figures::default(),
         }
     }
 
@@ -513,6 +515,7 @@ impl Room {
                     self.tell(conn, snapshot);
                     self.tell_moderation(conn);
                     self.tell_run_sheet(conn);
+                    self.tell_figures(conn);
                 }
             }
             Command::Stats { reply } => {
@@ -558,12 +561,14 @@ impl Room {
             self.stats.peak = self.stats.peak.max(self.stats.online);
             self.stats.entries += 1;
             self.count(|m| m.entries += 1);
+            self.figures.entered(&actor, self.now(), self.stats.online);
             self.append("viewer.entered", actor, payload, Then::Nothing);
         }
         if let Some(snapshot) = self.snapshot(conn) {
             self.tell(conn, snapshot);
             self.tell_moderation(conn);
             self.tell_run_sheet(conn);
+            self.tell_figures(conn);
         }
     }
 
@@ -572,6 +577,7 @@ impl Room {
         if c.identity.kind == ConnectionKind::Viewer {
             self.stats.online = self.stats.online.saturating_sub(1);
             let actor = c.identity.actor;
+            self.figures.left(&actor, self.now(), self.stats.online);
             if !self.conns.values().any(|o| o.identity.actor == actor) {
                 self.limiter.forget(&actor);
             }
@@ -825,6 +831,7 @@ impl Room {
         self.out.extend(self.interactions.tallies().map(|f| f.to_json()));
         self.run_sheet_tick();
         self.lineup_tick();
+        self.figures_tick();
     }
 
     /// The oldest append is durable (or failed): release what waited on it.
@@ -1157,6 +1164,30 @@ impl Room {
             for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
                 let _ = c.private.try_send(bytes.clone());
             }
+        }
+    }
+}
+
+// ---- live figures (crate::figures keeps the books; this sends)
+impl Room {
+    /// On the tick: the consoles get the figures when one changed, and at
+    /// least once a second of the room's clock.
+    fn figures_tick(&mut self) {
+        if !self.conns.values().any(|c| c.identity.may_run_console()) {
+            return;
+        }
+        let now = self.now();
+        if let Some(bytes) = self.figures.tick(now, &self.stats, &self.minutes) {
+            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                let _ = c.private.try_send(bytes.clone());
+            }
+        }
+    }
+
+    /// The figures, to a console right after its snapshot.
+    fn tell_figures(&self, conn: u64) {
+        if self.conns.get(&conn).is_some_and(|c| c.identity.may_run_console()) {
+            self.tell(conn, self.figures.frame(self.now(), &self.stats, &self.minutes));
         }
     }
 }

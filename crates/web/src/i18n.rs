@@ -423,6 +423,17 @@ catalogue! {
     moderation_block: "直接拦截（仅发送者收到提示）", "Block (only the sender is told)";
     moderation_hold: "先审后发（仅中控台可见，通过后才公开）", "Hold for review (only the console sees it until approved)";
     moderation_count: "当前词数", "Words now";
+    room_share: "分享", "Share";
+    room_share_copied: "链接已复制", "Link copied";
+    room_share_copy: "复制下面的链接分享", "Copy this link to share";
+    room_close: "关闭", "Close";
+    room_sheet_breakdown: "价格明细", "Price breakdown";
+    room_sheet_payable: "到手价", "You pay";
+    room_sheet_specs: "规格", "Options";
+    room_coupons: "优惠券", "Coupons";
+    room_claim: "领券", "Claim";
+    room_claimed: "已领取", "Claimed";
+    room_sign_in_to_claim: "登录后领券", "Sign in to claim";
 }
 
 impl Msg {

@@ -10,12 +10,14 @@ const t = JSON.parse($("console-text").textContent);
 let lastLineup = "";
 const live = connect(room, "console", {
   render(s, f) {
+    // The figures come every second: they redraw their strip alone.
+    if (f && f.type === "figures") { figures(f); return; }
     if (f) moderation(f);
     if (f && f.type === "run_sheet") runSheet(f);
     if (f && f.type === "suggestion") suggestion(f.suggestion);
     $("online").textContent = s.online;
     $("likes").textContent = s.likes;
-    $("comment-count").textContent = s.comments.length;
+    if (!hasFigures) $("comment-count").textContent = s.comments.length;
     $("current-card").textContent = s.card ? s.card.title : t.none;
     $("current-topic").textContent = s.topic || t.none;
     // Rebuilt only when the lineup changed, so a price or stock being typed
@@ -208,3 +210,34 @@ function renderModeration() {
 setInterval(() => {
   document.querySelectorAll("#questions .waited").forEach((n) => { n.textContent = waited(Number(n.dataset.asked)); });
 }, 1000);
+
+// Live figures (console-only `figures` frame, docs/protocol.md): the strip
+// and a sparkline per trend series, drawn as SVG DOM (no chart library).
+let hasFigures = false;
+const SVG = "http://www.w3.org/2000/svg";
+function figures(f) {
+  hasFigures = true;
+  const n = (id, v) => { $(id).textContent = String(v); };
+  n("online", f.online); n("fig-peak", f.peak); n("fig-entries", f.entries); n("fig-viewers", f.viewers);
+  n("likes", f.likes); n("comment-count", f.comments); n("fig-followers", f.new_followers);
+  n("fig-clicks", f.product_clicks); n("fig-orders", f.orders);
+  const secs = f.avg_watch_secs;
+  n("fig-watch", `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`);
+  $("fig-gmv").textContent = yuan(f.gmv_fen);
+  $("fig-conversion").textContent = `${Math.floor(f.conversion_permille / 10)}.${f.conversion_permille % 10}%`;
+  document.querySelectorAll("#figures svg.spark").forEach((svg) => spark(svg, f.trend[svg.dataset.series] || []));
+}
+function spark(svg, values) {
+  const w = Number(svg.getAttribute("width")), h = Number(svg.getAttribute("height"));
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? w / (values.length - 1) : 0;
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(h - 1 - (v / max) * (h - 2)).toFixed(1)}`).join(" ");
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("points", points);
+  line.setAttribute("fill", "none");
+  line.setAttribute("stroke", "currentColor");
+  line.setAttribute("stroke-width", "1.5");
+  const title = document.createElementNS(SVG, "title");
+  title.textContent = `最高 / max ${Math.max(0, ...values)}`;
+  svg.replaceChildren(title, line);
+}

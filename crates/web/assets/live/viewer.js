@@ -28,7 +28,7 @@ const live = connect(room, "viewer", {
       $("card-stock").textContent = `${t.stock} ${s.card.stock}`;
     }
     list($("bag"), s.products.filter((p) => p.listed), (p) =>
-      el("li", { "data-product": p.product, onclick: () => live.send({ type: "product_click", product: p.product }) },
+      el("li", { "data-product": p.product, onclick: () => { live.send({ type: "product_click", product: p.product }); openSheet(p.product); } },
         el("span", { class: "title", text: p.title }),
         el("span", { class: "price", text: yuan(p.live_price) }),
         p.list_price > 0 ? el("s", { text: yuan(p.list_price) }) : ""));
@@ -51,6 +51,56 @@ $("comment-form").addEventListener("submit", (e) => {
 });
 $("like").addEventListener("click", () => { live.send({ type: "like", count: 1 }); heart(); });
 $("follow").addEventListener("click", () => live.send({ type: "follow" }));
+$("card").addEventListener("click", () => { const c = live.state.card; if (c) openSheet(c.product); });
+
+// 分享: the link goes to the clipboard when the browser allows it; the
+// sheet always shows the link (to copy by hand) and its QR code.
+const watchUrl = location.origin + location.pathname;
+$("share").addEventListener("click", async () => {
+  $("share-link").value = watchUrl;
+  $("share-status").textContent = t.copy;
+  $("share-sheet").showModal();
+  live.send({ type: "share" });
+  try {
+    await navigator.clipboard.writeText(watchUrl);
+    $("share-status").textContent = t.copied;
+  } catch { $("share-link").select(); }
+});
+
+// The product sheet: facts, options and the pricing engine's breakdown
+// for one unit of the cheapest option (GET /api/v1/shows/{id}/sheet/{product}).
+async function openSheet(product) {
+  const res = await fetch(`/api/v1/shows/${room}/sheet/${product}`);
+  if (!res.ok) return;
+  const s = await res.json();
+  $("sheet-title").textContent = s.title;
+  list($("sheet-facts"), s.facts, (f) => el("li", { text: `${f.label}：${f.value}` }));
+  list($("sheet-skus"), s.skus, (k) => el("li", { text: `${k.specs} · ${yuan(k.price_fen)} · ${t.stock} ${k.stock}` }));
+  const lines = document.documentElement.lang === "en" ? s.quote.explanation_en : s.quote.explanation_zh;
+  list($("sheet-explain"), lines, (line) => el("li", { text: line }));
+  $("sheet-payable").textContent = yuan(s.quote.payable_fen);
+  $("product-sheet").showModal();
+}
+
+// 领券: the shop's claimable coupons; claiming needs a signed-in buyer.
+async function loadCoupons() {
+  const res = await fetch(`/api/v1/shows/${room}/coupons`);
+  if (!res.ok) return;
+  const coupons = await res.json();
+  $("coupon-box").hidden = coupons.length === 0;
+  list($("coupons"), coupons, (c) => el("li", { class: "coupon", "data-coupon": String(c.id) },
+    el("span", { class: "title", text: `${c.name} · ${document.documentElement.lang === "en" ? c.summary_en : c.summary_zh} · ${t.stock} ${c.left}` }), " ",
+    root.dataset.signedIn === "true"
+      ? el("button", { type: "button", text: t.claim, onclick: (e) => claim(c.id, e.target) })
+      : el("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, text: t.sign_in })));
+}
+async function claim(id, button) {
+  const res = await fetch(`/api/v1/coupons/${id}/claims`, { method: "POST", headers: { "X-CSRF-Token": root.dataset.csrf } });
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) { button.textContent = t.claimed; button.disabled = true; loadCoupons(); }
+  else { $("notice").textContent = body.message || String(res.status); $("notice").hidden = false; }
+}
+loadCoupons();
 
 // The running lottery with how to join, the last draw's winners, and a
 // grab button per red packet with shares left.

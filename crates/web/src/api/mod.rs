@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod json;
 pub mod promotions;
 pub mod shows;
+pub mod viewer;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -38,6 +39,7 @@ pub fn routes() -> Routes {
         .merge(catalog::routes())
         .merge(promotions::routes())
         .merge(shows::routes())
+        .merge(viewer::routes())
 }
 
 #[derive(OpenApi)]
@@ -57,6 +59,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(catalog::CatalogApi::openapi());
     doc.merge(promotions::PromotionsApi::openapi());
     doc.merge(shows::ShowsApi::openapi());
+    doc.merge(viewer::ViewerApi::openapi());
     doc
 }
 

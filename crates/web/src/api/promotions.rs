@@ -369,6 +369,36 @@ async fn quote(
             None => cart_line,
         });
     }
+    let live = live_promotions(&state, shop, now).await?;
+    let coupons: Vec<Coupon> = usable_claims(&state, &signed).await?.into_iter().map(|(_, c)| c).collect();
+    let priced = price_cart(&PricingInput::new(&lines, &live.promotions, &coupons, now))?;
+    Ok(Json(live.quote(&priced)))
+}
+
+/// The shop's promotions in force at `now`, as the pricing engine takes
+/// them, with a note for each gift left out because its stock ran out.
+pub(crate) struct LivePromotions {
+    pub promotions: Vec<Promotion>,
+    notes_zh: Vec<String>,
+    notes_en: Vec<String>,
+}
+
+impl LivePromotions {
+    /// The priced cart as the API shows it, the left-out gifts explained.
+    pub(crate) fn quote(self, priced: &PricedCart) -> Quote {
+        let mut quote = quote_view(priced);
+        quote.explanation_zh.extend(self.notes_zh);
+        quote.explanation_en.extend(self.notes_en);
+        quote
+    }
+}
+
+/// Loads [`LivePromotions`]: shared by the buyer's quote and the viewer page's product sheet.
+pub(crate) async fn live_promotions(
+    state: &AppState,
+    shop: zhibo_domain::ShopId,
+    now: Timestamp,
+) -> Result<LivePromotions, WebError> {
     let mut promotions = Vec::new();
     let mut notes_zh = Vec::new();
     let mut notes_en = Vec::new();
@@ -385,12 +415,7 @@ async fn quote(
         }
         promotions.push(p);
     }
-    let coupons: Vec<Coupon> = usable_claims(&state, &signed).await?.into_iter().map(|(_, c)| c).collect();
-    let priced = price_cart(&PricingInput::new(&lines, &promotions, &coupons, now))?;
-    let mut quote = quote_view(&priced);
-    quote.explanation_zh.extend(notes_zh);
-    quote.explanation_en.extend(notes_en);
-    Ok(Json(quote))
+    Ok(LivePromotions { promotions, notes_zh, notes_en })
 }
 
 fn quote_view(p: &PricedCart) -> Quote {

@@ -21,3 +21,4 @@ mod selection;
 mod show_pages;
 mod shows;
 mod sign_in;
+mod viewer_page;
