@@ -13,6 +13,29 @@ use crate::{
     Rendition, Result, SkuRecord, StoreError,
 };
 
+/// Binds a product's own columns, in the order both the INSERT and the
+/// UPDATE list them (title … price_fen), so the two statements cannot drift.
+/// A macro because `query` and `query_scalar` are different builder types.
+macro_rules! bind_product_columns {
+    ($query:expr, $draft:expr, $price:expr, $list_price:expr) => {
+        $query
+            .bind(&$draft.title)
+            .bind(&$draft.subtitle)
+            .bind($draft.selling_points.join("\n"))
+            .bind(&$draft.category)
+            .bind(&$draft.brand)
+            .bind($draft.status.as_str())
+            .bind(&$draft.facts.material)
+            .bind(&$draft.facts.size_chart)
+            .bind($draft.facts.shipping_hours.map(i64::from))
+            .bind(&$draft.facts.after_sales)
+            .bind($draft.platform.return_rate_permille)
+            .bind($draft.platform.review_tenths)
+            .bind($list_price.0)
+            .bind($price.0)
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct ProductRow {
     id: i64,
@@ -188,31 +211,18 @@ pub(super) async fn insert_product(
         return Err(StoreError::NotFound(format!("sku {sku} of a new product")));
     }
     let (price, list_price) = draft.lead_price();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO products (shop_id, title, subtitle, selling_points, category, brand, status, material,
+    let insert = sqlx::query_scalar(
+        "INSERT INTO products (title, subtitle, selling_points, category, brand, status, material,
              size_chart, shipping_hours, after_sales, return_rate_permille, review_tenths, list_price_fen, price_fen,
-             created_at, updated_at)
+             shop_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(shop.0)
-    .bind(&draft.title)
-    .bind(&draft.subtitle)
-    .bind(draft.selling_points.join("\n"))
-    .bind(&draft.category)
-    .bind(&draft.brand)
-    .bind(draft.status.as_str())
-    .bind(&draft.facts.material)
-    .bind(&draft.facts.size_chart)
-    .bind(draft.facts.shipping_hours.map(i64::from))
-    .bind(&draft.facts.after_sales)
-    .bind(draft.platform.return_rate_permille)
-    .bind(draft.platform.review_tenths)
-    .bind(list_price.0)
-    .bind(price.0)
-    .bind(now.millis())
-    .bind(now.millis())
-    .fetch_one(&mut **tx)
-    .await?;
+    );
+    let id: i64 = bind_product_columns!(insert, draft, price, list_price)
+        .bind(shop.0)
+        .bind(now.millis())
+        .bind(now.millis())
+        .fetch_one(&mut **tx)
+        .await?;
     let product = ProductId(id);
     for (position, sku) in draft.skus.iter().enumerate() {
         insert_sku(tx, shop, product, position, sku, now).await?;
@@ -258,31 +268,18 @@ async fn update_in(
     now: Timestamp,
 ) -> Result<()> {
     let (price, list_price) = draft.lead_price();
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE products SET title = ?, subtitle = ?, selling_points = ?, category = ?, brand = ?, status = ?,
              material = ?, size_chart = ?, shipping_hours = ?, after_sales = ?, return_rate_permille = ?,
              review_tenths = ?, list_price_fen = ?, price_fen = ?, updated_at = ?
          WHERE id = ? AND shop_id = ?",
-    )
-    .bind(&draft.title)
-    .bind(&draft.subtitle)
-    .bind(draft.selling_points.join("\n"))
-    .bind(&draft.category)
-    .bind(&draft.brand)
-    .bind(draft.status.as_str())
-    .bind(&draft.facts.material)
-    .bind(&draft.facts.size_chart)
-    .bind(draft.facts.shipping_hours.map(i64::from))
-    .bind(&draft.facts.after_sales)
-    .bind(draft.platform.return_rate_permille)
-    .bind(draft.platform.review_tenths)
-    .bind(list_price.0)
-    .bind(price.0)
-    .bind(now.millis())
-    .bind(id.0)
-    .bind(shop.0)
-    .execute(&mut **tx)
-    .await?;
+    );
+    let done = bind_product_columns!(update, draft, price, list_price)
+        .bind(now.millis())
+        .bind(id.0)
+        .bind(shop.0)
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("product {id}")));
     }
