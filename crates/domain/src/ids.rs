@@ -52,3 +52,11 @@ id_type!(
     /// A coupon template (优惠券) that buyers claim and redeem.
     CouponId
 );
+id_type!(
+    /// An order (订单): one buyer's purchase of one or more SKUs.
+    OrderId
+);
+id_type!(
+    /// A flash sale (秒杀) opened from a show's live console.
+    FlashSaleId
+);

@@ -25,6 +25,6 @@ pub mod stock;
 
 pub use clock::{Clock, Timestamp, VirtualClock, WallClock};
 pub use error::DomainError;
-pub use ids::{ImageId, ProductId, RoomId, ShopId, SkuId, UserId};
+pub use ids::{FlashSaleId, ImageId, OrderId, ProductId, RoomId, ShopId, SkuId, UserId};
 pub use money::Fen;
 pub use role::{Permission, Role};
