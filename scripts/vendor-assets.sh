@@ -11,6 +11,7 @@ vendor=crates/web/assets/vendor
 # name  npm-package@version  file-in-package  licence-file
 pins=(
   "htmx htmx.org@2.0.11 dist/htmx.min.js LICENSE"
+  "mpegts mpegts.js@1.8.2 dist/mpegts.js LICENSE"
 )
 
 tmp=$(mktemp -d)

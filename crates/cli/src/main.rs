@@ -3,6 +3,7 @@
 mod bench;
 mod commands;
 mod config;
+mod sim;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -55,10 +56,34 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// 模拟观众：无界面播放一整场 / play a whole show to a simulated audience, headless (docs/sim.md)
+    Sim {
+        /// Scenario file (TOML); without it, the built-in scenarios/tea-evening.toml
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Seed of the audience: the same scenario and seed give the same show
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the summary as one JSON object
+        #[arg(long)]
+        json: bool,
+        /// Write the event log here as JSON lines
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// 模拟观众：2 小时、10 万名到访观众 / the simulated audience: a 2-hour show with 100,000 arriving viewers
+    Sim {
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Skip the Mesa (Python) peer
+        #[arg(long)]
+        no_peer: bool,
+    },
     /// 定价引擎：20行购物车、10个促销、5张券 / the pricing engine: 20 lines, 10 promotions, 5 coupons
     Pricing {
         /// Print one JSON object instead of text
@@ -83,11 +108,45 @@ enum BenchCommand {
         #[arg(long)]
         no_peer: bool,
     },
+    /// One load process of `bench fanout` (started by it; plan on stdin)
+    #[command(hide = true)]
+    FanoutLoad,
+    /// 秒杀：K 件、N 个买家经 WebSocket 同时抢购，对照 Redis Lua / K units, N buyers over WebSockets, beside Redis with a Lua script
+    FlashSale {
+        /// Units on sale
+        #[arg(long, default_value_t = 1_000)]
+        units: u32,
+        /// Buyers, each on a connection of their own
+        #[arg(long, default_value_t = 50)]
+        buyers: usize,
+        /// Attempts kept in flight per connection
+        #[arg(long, default_value_t = 1)]
+        in_flight: usize,
+        /// Seconds of load per server
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Skip the Redis peer
+        #[arg(long)]
+        no_peer: bool,
+    },
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging();
+    // a load process of `bench fanout` runs on one thread of its own
+    if let Command::Bench { which: BenchCommand::FanoutLoad } = cli.command {
+        return match bench::fanout::child_main() {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("zhibo bench fanout-load: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -102,8 +161,15 @@ fn main() -> std::process::ExitCode {
             Command::Migrate { config, data } => commands::migrate(config, data).await,
             Command::Backup { to, config, data } => commands::backup(to, config, data).await,
             Command::Bench { which: BenchCommand::Pricing { json, seconds } } => commands::bench_pricing(json, seconds),
+            Command::Sim { scenario, seed, json, log } => sim::play(scenario, seed, json, log),
+            Command::Bench { which: BenchCommand::Sim { json, no_peer } } => sim::bench(json, !no_peer),
             Command::Bench { which: BenchCommand::Fanout { viewers, seconds, json, no_peer } } => {
                 commands::bench_fanout(viewers, seconds, json, !no_peer).await
+            }
+            Command::Bench { which: BenchCommand::FanoutLoad } => Ok(()),
+            Command::Bench { which: BenchCommand::FlashSale { units, buyers, in_flight, seconds, json, no_peer } } => {
+                let options = bench::flash_sale::Options { units, buyers, in_flight, seconds, peer: !no_peer };
+                bench::flash_sale::command(options, json).await
             }
         }
     });

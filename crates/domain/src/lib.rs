@@ -5,6 +5,7 @@
 //! raw input is parsed into these types at the edges (web forms, JSON, files).
 
 pub mod account;
+pub mod automation;
 pub mod budget;
 pub mod catalog;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod localtime;
 pub mod moderation;
 pub mod money;
+pub mod order;
 pub mod pricing;
 pub mod promotion;
 pub mod reorder;

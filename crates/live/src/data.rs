@@ -77,6 +77,68 @@ pub trait RoomData: Send + Sync + std::fmt::Debug {
     async fn adjust_stock(&self, _room: RoomId, _change: StockAdjustment) -> Result<i64, LiveError> {
         Err(LiveError::Unsupported("adjust_stock"))
     }
+
+    /// Keeps the lineup's new order after a console moved a product
+    /// (crate::presentation): `order` is the whole lineup, first to last,
+    /// so a room that restarts loads it in this order. Calls for one room
+    /// arrive one at a time, in the room's order.
+    async fn reorder_lineup(&self, _room: RoomId, _order: &[ProductId]) -> Result<(), LiveError> {
+        Err(LiveError::Unsupported("reorder_lineup"))
+    }
+
+    /// Opens a flash sale (crate::flash_sale): stores it and takes its
+    /// whole quantity out of the SKU's sellable stock (a `reservation`
+    /// ledger entry) in one transaction. `InsufficientStock` when there is
+    /// not that much; nothing is written then.
+    async fn open_flash_sale(
+        &self,
+        _room: RoomId,
+        _open: crate::flash_sale::FlashSaleOpen,
+    ) -> Result<crate::flash_sale::FlashSaleTerms, LiveError> {
+        Err(LiveError::Unsupported("open_flash_sale"))
+    }
+
+    /// Makes a burst of wins durable as orders (pending payment, at the
+    /// sale's price) in one transaction; per win, in order, its order or
+    /// why it was refused. `Err` when nothing was committed.
+    async fn commit_flash_wins(
+        &self,
+        _room: RoomId,
+        _wins: &[crate::flash_sale::FlashWin],
+    ) -> Result<Vec<Result<zhibo_domain::OrderId, String>>, LiveError> {
+        Err(LiveError::Unsupported("commit_flash_wins"))
+    }
+
+    /// Ends a sale: the units not sold go back to sellable stock (a
+    /// `release` entry) and the sale is marked ended, in one transaction.
+    /// Calls for one room come one at a time, after every earlier commit.
+    async fn close_flash_sale(
+        &self,
+        _room: RoomId,
+        _sale: zhibo_domain::FlashSaleId,
+        _actor: Option<zhibo_domain::UserId>,
+    ) -> Result<crate::flash_sale::FlashSaleClosed, LiveError> {
+        Err(LiveError::Unsupported("close_flash_sale"))
+    }
+
+    /// The room's sales that have not ended, with their committed wins, so
+    /// a restarted room carries on without overselling. By default none.
+    async fn running_flash_sales(&self, _room: RoomId) -> Result<Vec<crate::flash_sale::RunningFlashSale>, LiveError> {
+        Ok(Vec::new())
+    }
+
+    /// Sellable stock of each SKU of the lineup's products, for the
+    /// console's stock view (crate::stock_view). By default none.
+    async fn sku_stock(&self, _room: RoomId) -> Result<Vec<crate::stock_view::SkuStock>, LiveError> {
+        Ok(Vec::new())
+    }
+
+    /// The show's automatic actions (crate::automation), loaded when the
+    /// room starts; a reminder's text already names its coupon. By default
+    /// none.
+    async fn automation(&self, _room: RoomId) -> Result<Vec<zhibo_domain::automation::ShowAction>, LiveError> {
+        Ok(Vec::new())
+    }
 }
 
 /// A console's manual stock change (手工调整) for one lineup product.

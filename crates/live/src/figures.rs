@@ -12,7 +12,7 @@
 
 use bytes::Bytes;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use zhibo_domain::Timestamp;
 use zhibo_domain::event::Actor;
 
@@ -45,14 +45,15 @@ pub struct FiguresView {
     pub likes: u64,
     /// Comments everyone saw (a muted viewer's do not count).
     pub comments: u64,
-    /// Follows received in this room.
+    /// 新增关注: distinct viewers who followed in this room (a viewer
+    /// following twice counts once).
     pub new_followers: u64,
     /// `product_click`s on lineup products.
     pub product_clicks: u64,
-    /// Paid orders. The room does not see orders yet (they arrive with
-    /// selling), so this is 0 and never an estimate.
+    /// Paid orders the room was told of since it started (room/orders.rs).
     pub orders: u64,
-    /// GMV 成交额, fen: value of orders paid (0 until selling arrives).
+    /// GMV 成交额, fen: value of those orders at payment (refunds later
+    /// are not deducted).
     pub gmv_fen: i64,
     /// 整体转化率 in ‰: paying buyers ÷ UV × 1000, rounded down; 0 when
     /// nobody entered.
@@ -103,7 +104,14 @@ pub struct Figures {
     since_sum: i128,
     online: BTreeMap<Timestamp, OnlineMinute>,
     /// The counters last sent, and when.
-    sent: Option<(Timestamp, [u64; 8])>,
+    sent: Option<(Timestamp, [u64; 10])>,
+    /// Paid orders told to the room (room/orders.rs), their value, and the
+    /// distinct buyers who paid.
+    paid_orders: u64,
+    gmv_fen: i64,
+    paying_buyers: HashSet<Actor>,
+    /// Who followed in this room: 新增关注 counts each viewer once.
+    followers: HashSet<Actor>,
 }
 
 impl Figures {
@@ -146,6 +154,20 @@ impl Figures {
         }
     }
 
+    /// A viewer followed; `true` the first time, when they count as a new
+    /// follower (following again after unfollowing elsewhere is not new).
+    pub fn followed(&mut self, viewer: &Actor) -> bool {
+        self.followers.insert(viewer.clone())
+    }
+
+    /// An order of `buyer` worth `amount` fen was paid: orders, GMV (at
+    /// payment; later refunds are not deducted) and paying buyers.
+    pub fn order_paid(&mut self, buyer: &Actor, amount: i64) {
+        self.paid_orders += 1;
+        self.gmv_fen = self.gmv_fen.saturating_add(amount);
+        self.paying_buyers.insert(buyer.clone());
+    }
+
     /// Distinct viewers who entered (UV).
     pub fn viewers(&self) -> u64 {
         self.watch.len() as u64
@@ -170,7 +192,7 @@ impl Figures {
             uv => (self.watched_ms(now).max(0) as u64) / uv / 1000,
         };
         // Selling is not there yet: no order reaches the room.
-        let (orders, gmv_fen, paying_buyers) = (0, 0, 0);
+        let (orders, gmv_fen, paying_buyers) = (self.paid_orders, self.gmv_fen, self.paying_buyers.len() as u64);
         FiguresView {
             now: now.0,
             online: stats.online,
@@ -240,6 +262,8 @@ impl Figures {
             stats.comments,
             stats.follows,
             stats.product_clicks,
+            self.paid_orders,
+            self.gmv_fen.max(0) as u64,
         ];
         let due = match self.sent {
             None => true,

@@ -12,17 +12,21 @@
 //! The wire format is in [`protocol`] and docs/protocol.md; what the room
 //! needs to know from outside (its lineup) comes through [`RoomData`].
 
+pub mod automation;
 pub mod data;
 pub mod error;
 pub mod figures;
+pub mod flash_sale;
 pub mod hub;
 pub mod interactions;
 pub mod limits;
 pub mod lineup;
 pub mod moderation;
+pub mod presentation;
 pub mod protocol;
 pub mod room;
 pub mod run_sheet;
+pub mod stock_view;
 
 pub use data::{LineupEntry, ModerationSettings, RoomData, RoomInfo, RoomStatus, StockAdjustment};
 pub use error::LiveError;

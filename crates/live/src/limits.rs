@@ -33,11 +33,34 @@ struct ViewerWindow {
 pub struct RateLimiter {
     limits: RateLimits,
     viewers: HashMap<Actor, ViewerWindow>,
+    /// Open connections per actor, so a leave knows whether it was the
+    /// actor's last without scanning every connection of the room (with
+    /// 20,000 viewers leaving, a scan each made the room's task quadratic).
+    connections: HashMap<Actor, u32>,
 }
 
 impl RateLimiter {
     pub fn new(limits: RateLimits) -> Self {
-        Self { limits, viewers: HashMap::new() }
+        Self { limits, viewers: HashMap::new(), connections: HashMap::new() }
+    }
+
+    /// Counts a connection of `who` (any kind: viewer or console).
+    pub fn connected(&mut self, who: &Actor) {
+        *self.connections.entry(who.clone()).or_default() += 1;
+    }
+
+    /// Counts a connection of `who` gone; `true` when it was their last.
+    pub fn disconnected(&mut self, who: &Actor) -> bool {
+        match self.connections.get_mut(who) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            _ => {
+                self.connections.remove(who);
+                true
+            }
+        }
     }
 
     /// `Ok` and counts the comment, or `Err(ms to wait)`.
@@ -92,5 +115,18 @@ mod tests {
         assert!(r.likes(&v, 15, t).is_ok());
         assert_eq!(r.likes(&v, 6, t.plus_millis(999)), Err(5));
         assert!(r.likes(&v, 20, t.plus_millis(1_000)).is_ok());
+    }
+
+    #[test]
+    fn the_last_connection_of_an_actor_is_known() {
+        let mut r = RateLimiter::new(RateLimits::default());
+        let (a, b) = (Actor::Viewer("a".into()), Actor::Viewer("b".into()));
+        r.connected(&a);
+        r.connected(&a);
+        r.connected(&b);
+        assert!(!r.disconnected(&a));
+        assert!(r.disconnected(&b));
+        assert!(r.disconnected(&a));
+        assert!(r.connections.is_empty());
     }
 }

@@ -126,11 +126,54 @@ pub enum ClientMessage {
         #[serde(default)]
         reply: Option<String>,
     },
+    // ---- presentation (crate::presentation), console only
+    SetWelcome {
+        template: String,
+    },
+    ReorderLineup {
+        product: ProductId,
+        position: u32,
+    },
+    PinComment {
+        comment: u64,
+    },
+    UnpinComment {},
+    // ---- flash sale (crate::flash_sale): flash_buy is a signed-in viewer's
+    FlashBuy {
+        sale: zhibo_domain::FlashSaleId,
+        quantity: u32,
+        /// The buyer's id for this request: a replay answers the same.
+        request: String,
+        address: crate::flash_sale::AddressInput,
+    },
+    OpenFlashSale {
+        product: ProductId,
+        sku: zhibo_domain::SkuId,
+        price_fen: i64,
+        quantity: u32,
+        per_buyer: u32,
+        /// Seconds before it starts; 0 starts it now.
+        #[serde(default)]
+        countdown_secs: u32,
+        /// How long it runs once started; none runs until stopped.
+        #[serde(default)]
+        duration_secs: Option<u32>,
+    },
+    StopFlashSale {
+        sale: zhibo_domain::FlashSaleId,
+    },
+    // ---- run-sheet automation (crate::automation), console only
+    CancelAction {
+        action: i64,
+    },
+    FireAction {
+        action: i64,
+    },
 }
 
 /// Every `type` a client may send, viewer's first.
 pub const VIEWER_TYPES: &[&str] =
-    &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet", "vote"];
+    &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet", "vote", "flash_buy"];
 pub const CONSOLE_TYPES: &[&str] = &[
     "push_card",
     "unpush_card",
@@ -153,6 +196,14 @@ pub const CONSOLE_TYPES: &[&str] = &[
     "approve_comment",
     "reject_comment",
     "answer_question",
+    "set_welcome",
+    "reorder_lineup",
+    "pin_comment",
+    "unpin_comment",
+    "open_flash_sale",
+    "stop_flash_sale",
+    "cancel_action",
+    "fire_action",
 ];
 
 impl ClientMessage {
@@ -168,6 +219,7 @@ impl ClientMessage {
                 | ClientMessage::ProductClick { .. }
                 | ClientMessage::GrabRedPacket { .. }
                 | ClientMessage::Vote { .. }
+                | ClientMessage::FlashBuy { .. }
         )
     }
 
@@ -239,6 +291,8 @@ impl ClientMessage {
             }
             ClientMessage::AnswerQuestion { reply: Some(reply), .. } => text_field("reply", reply, MAX_COMMENT_CHARS),
             ClientMessage::SetLivePrice { .. } | ClientMessage::AdjustStock { .. } => crate::lineup::check(self),
+            ClientMessage::SetWelcome { .. } => crate::presentation::check(self),
+            ClientMessage::FlashBuy { .. } | ClientMessage::OpenFlashSale { .. } => crate::flash_sale::check(self),
             other => crate::interactions::check(other),
         }
     }

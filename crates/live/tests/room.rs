@@ -20,8 +20,14 @@ use zhibo_store::{EventStore, SqliteStore};
 const ROOM: RoomId = RoomId(7);
 const T0: Timestamp = Timestamp(1_795_608_000_000);
 
-#[derive(Debug)]
-struct Lineup;
+/// The room's data in memory; it keeps the lineup orders a console saved
+/// (`reorders`) and loads the lineup in the last of them, as a store would.
+#[derive(Debug, Default)]
+struct Lineup {
+    reorders: std::sync::Mutex<Vec<Vec<ProductId>>>,
+    /// Set: saving an order fails, as a broken disk would.
+    refuse_reorders: std::sync::atomic::AtomicBool,
+}
 
 #[async_trait::async_trait]
 impl RoomData for Lineup {
@@ -39,16 +45,25 @@ impl RoomData for Lineup {
             listed: true,
             facts: None,
         };
-        Ok(Some(RoomInfo {
-            title: "秋冬上新".into(),
-            status: RoomStatus::Live,
-            lineup: vec![entry(1, "羊毛围巾"), entry(2, "保温杯")],
-        }))
+        let mut lineup = vec![entry(1, "羊毛围巾"), entry(2, "保温杯"), entry(3, "手套")];
+        if let Some(order) = self.reorders.lock().unwrap().last() {
+            lineup.sort_by_key(|e| order.iter().position(|p| *p == e.product));
+        }
+        Ok(Some(RoomInfo { title: "秋冬上新".into(), status: RoomStatus::Live, lineup }))
+    }
+
+    async fn reorder_lineup(&self, _room: RoomId, order: &[ProductId]) -> Result<(), LiveError> {
+        if self.refuse_reorders.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LiveError::Data("disk full".into()));
+        }
+        self.reorders.lock().unwrap().push(order.to_vec());
+        Ok(())
     }
 }
 
 struct Setup {
     hub: RoomHub,
+    data: Arc<Lineup>,
     clock: VirtualClock,
     store: Arc<SqliteStore>,
     _dir: TempDir,
@@ -58,8 +73,9 @@ async fn setup_with(config: RoomConfig) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let clock = VirtualClock::starting_at(T0);
     let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
-    let hub = RoomHub::new(store.clone(), Arc::new(Lineup), Arc::new(clock.clone()), config);
-    Setup { hub, clock, store, _dir: dir }
+    let data = Arc::new(Lineup::default());
+    let hub = RoomHub::new(store.clone(), data.clone(), Arc::new(clock.clone()), config);
+    Setup { hub, data, clock, store, _dir: dir }
 }
 
 async fn setup() -> Setup {
@@ -360,4 +376,265 @@ async fn a_banned_viewer_is_refused_and_an_unknown_room_is_not_found() {
     assert_eq!(error["code"], "banned");
     let missing = s.hub.connect(RoomId(404), viewer("z")).await;
     assert!(matches!(missing, Err(LiveError::RoomNotFound(RoomId(404)))), "{missing:?}");
+}
+
+// ---- presentation: welcome line, manual lineup order, pinned comment
+
+/// Every frame up to and including the first `topic` frame, which the
+/// caller's console pinned as a marker after what is being checked.
+async fn up_to_marker(p: &mut Peer) -> Vec<Value> {
+    let (seen, _) = p.until("topic").await;
+    seen
+}
+
+async fn marker(s: &Setup, desk: &Peer) {
+    say(desk, json!({"v": 1, "type": "pin_topic", "text": "marker"})).await;
+    handle(s).flush().await;
+}
+
+#[tokio::test]
+async fn a_welcome_line_names_the_first_arrivals_of_a_tick_and_counts_the_rest() {
+    let s = setup().await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let mut watcher = join(&s, viewer("w")).await;
+    handle(&s).flush().await;
+    // The console's own entry is nobody to welcome.
+    let (_, line) = watcher.until("welcome").await;
+    assert_eq!(line["text"], "欢迎 观众w 来到直播间");
+    assert_eq!((line["count"].as_u64(), line["names"].as_array().map(Vec::len)), (Some(1), Some(1)));
+
+    let mut crowd = Vec::new();
+    for id in ["a", "b", "c", "d", "e"] {
+        crowd.push(join(&s, viewer(id)).await);
+    }
+    handle(&s).flush().await;
+    marker(&s, &desk).await;
+    let lines: Vec<Value> = up_to_marker(&mut watcher).await.into_iter().filter(|f| f["type"] == "welcome").collect();
+    assert_eq!(lines.len(), 1, "one line for the whole tick: {lines:?}");
+    assert_eq!(lines[0]["text"], "欢迎 观众a、观众b、观众c 等 5 人 来到直播间");
+    assert_eq!(lines[0]["count"], 5);
+    // Nobody new, no line.
+    marker(&s, &desk).await;
+    assert!(up_to_marker(&mut watcher).await.iter().all(|f| f["type"] != "welcome"));
+
+    // The console sets a template; a name chosen right after entering is used,
+    // and stays text (the page puts it in with textContent).
+    say(&desk, json!({"v": 1, "type": "set_welcome", "template": " {name}，欢迎来到秋冬上新！ "})).await;
+    handle(&s).flush().await;
+    let (_, template) = desk.until("welcome_template").await;
+    assert_eq!(template["template"], "{name}，欢迎来到秋冬上新！");
+    let newcomer = join(&s, viewer("n")).await;
+    say(&newcomer, json!({"v": 1, "type": "hello", "name": "<b>小王</b>"})).await;
+    handle(&s).flush().await;
+    let (_, line) = watcher.until("welcome").await;
+    assert_eq!(line["text"], "<b>小王</b>，欢迎来到秋冬上新！");
+
+    // A template without the placeholder, or too long, is refused by field.
+    for bad in ["欢迎光临".to_owned(), format!("{{name}}{}", "好".repeat(40))] {
+        say(&desk, json!({"v": 1, "type": "set_welcome", "template": bad})).await;
+        let (_, error) = desk.until("error").await;
+        assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("bad_message"), Some("template")));
+    }
+    let snapshot = fresh_snapshot(&s, "late").await;
+    assert_eq!(snapshot["welcome_template"], "{name}，欢迎来到秋冬上新！");
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    let set: Vec<&Value> = events.iter().filter(|e| e.kind.as_str() == "welcome.set").map(|e| &e.payload).collect();
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0]["template"], "{name}，欢迎来到秋冬上新！");
+}
+
+fn ids(frame: &Value) -> Vec<i64> {
+    frame.as_array().unwrap().iter().map(|p| p["product"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_console_reorder_is_saved_broadcast_and_kept_by_a_restarted_room() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    let mut desk = join(&s, console(Role::Operator)).await;
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 3, "position": 0})).await;
+    handle(&s).flush().await;
+    let (_, frame) = v.until("lineup_reordered").await;
+    assert_eq!(frame["products"], json!([3, 1, 2]));
+    assert_eq!(*s.data.reorders.lock().unwrap(), [vec![ProductId(3), ProductId(1), ProductId(2)]]);
+
+    // Two moves in a row are saved in the room's order, each as the whole lineup.
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 2})).await;
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 2, "position": 0})).await;
+    handle(&s).flush().await;
+    let (_, first) = v.until("lineup_reordered").await;
+    let (_, second) = v.until("lineup_reordered").await;
+    assert_eq!((first["products"].clone(), second["products"].clone()), (json!([3, 2, 1]), json!([2, 3, 1])));
+    let saved: Vec<Vec<i64>> =
+        s.data.reorders.lock().unwrap().iter().map(|o| o.iter().map(|p| p.0).collect()).collect();
+    assert_eq!(saved, [vec![3, 1, 2], vec![3, 2, 1], vec![2, 3, 1]]);
+
+    // Outside the lineup, or past its end: an error naming the field, nothing saved.
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 99, "position": 0})).await;
+    let (_, error) = desk.until("error").await;
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("not_in_lineup"), Some("product")));
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 3})).await;
+    let (_, error) = desk.until("error").await;
+    assert_eq!(error["field"], "position");
+    assert_eq!(s.data.reorders.lock().unwrap().len(), 3);
+    assert_eq!(ids(&fresh_snapshot(&s, "x").await["products"]), [2, 3, 1]);
+
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    let moves: Vec<&Value> =
+        events.iter().filter(|e| e.kind.as_str() == "lineup.reordered").map(|e| &e.payload).collect();
+    assert_eq!(moves.len(), 3);
+    assert_eq!(
+        (moves[0]["product"].as_i64(), moves[0]["from"].as_u64(), moves[0]["to"].as_u64()),
+        (Some(3), Some(2), Some(0))
+    );
+    assert_eq!(moves[2]["order"], json!([2, 3, 1]));
+
+    // A save that fails is told to the console alone; viewers hear nothing.
+    s.data.refuse_reorders.store(true, std::sync::atomic::Ordering::SeqCst);
+    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 0})).await;
+    handle(&s).flush().await;
+    let (_, error) = desk.until("error").await;
+    assert_eq!(error["code"], "unavailable");
+    marker(&s, &desk).await;
+    assert!(up_to_marker(&mut v).await.iter().all(|f| f["type"] != "lineup_reordered"));
+    s.data.refuse_reorders.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // A room started afresh over the same data loads the saved order.
+    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
+    let again = RoomHub::new(s.store.clone(), s.data.clone(), Arc::new(s.clock.clone()), config);
+    let mut p = Peer { c: again.connect(ROOM, viewer("r")).await.unwrap(), queue: VecDeque::new() };
+    assert_eq!(ids(&p.next().await["products"]), [2, 3, 1]);
+}
+
+#[tokio::test]
+async fn a_pinned_comment_is_in_frames_and_snapshots_until_unpinned_or_hidden() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "<i>几点开抽？</i>"})).await;
+    handle(&s).flush().await;
+    let (_, comment) = desk.until("comment").await;
+    let id = comment["id"].clone();
+
+    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": id})).await;
+    handle(&s).flush().await;
+    let (_, pinned) = v.until("pinned_comment").await;
+    assert_eq!(
+        (pinned["comment"]["id"].clone(), pinned["comment"]["text"].as_str()),
+        (id.clone(), Some("<i>几点开抽？</i>"))
+    );
+    assert_eq!(fresh_snapshot(&s, "a").await["pinned_comment"]["id"], id);
+
+    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": 9_999})).await;
+    let (_, error) = desk.until("error").await;
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("not_found"), Some("comment")));
+
+    say(&desk, json!({"v": 1, "type": "unpin_comment"})).await;
+    handle(&s).flush().await;
+    let (_, unpinned) = v.until("pinned_comment").await;
+    assert!(unpinned["comment"].is_null());
+    assert!(fresh_snapshot(&s, "b").await["pinned_comment"].is_null());
+    say(&desk, json!({"v": 1, "type": "unpin_comment"})).await;
+    assert_eq!(desk.until("error").await.1["code"], "not_found");
+
+    // Hiding the pinned comment takes it down too.
+    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": id})).await;
+    say(&desk, json!({"v": 1, "type": "hide_comment", "comment": id})).await;
+    handle(&s).flush().await;
+    let (_, pinned_again) = v.until("pinned_comment").await;
+    assert_eq!(pinned_again["comment"]["id"], id);
+    let (_, down) = v.until("pinned_comment").await;
+    assert!(down["comment"].is_null());
+    assert!(fresh_snapshot(&s, "c").await["pinned_comment"].is_null());
+
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).filter(|k| k.starts_with("comment.")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "comment.posted",
+            "comment.pinned",
+            "comment.unpinned",
+            "comment.pinned",
+            "comment.unpinned",
+            "comment.hidden"
+        ]
+    );
+    let first_pin = events.iter().find(|e| e.kind.as_str() == "comment.pinned").unwrap();
+    assert_eq!((first_pin.payload["comment"].clone(), first_pin.actor.clone()), (id, Actor::User(UserId(3))));
+}
+
+#[tokio::test]
+async fn a_viewer_following_twice_counts_once_as_a_new_follower() {
+    let s = setup().await;
+    let v = join(&s, viewer("v")).await;
+    let second_tab = join(&s, viewer("v")).await;
+    let w = join(&s, viewer("w")).await;
+    say(&v, json!({"v": 1, "type": "follow"})).await;
+    say(&v, json!({"v": 1, "type": "follow"})).await;
+    say(&second_tab, json!({"v": 1, "type": "follow"})).await;
+    say(&w, json!({"v": 1, "type": "follow"})).await;
+    handle(&s).flush().await;
+    let stats = handle(&s).stats().await.unwrap();
+    assert_eq!(stats.follows, 2);
+    assert_eq!(stats.minutes.iter().map(|(_, m)| m.follows).sum::<u64>(), 2);
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let (_, figures) = desk.until("figures").await;
+    assert_eq!(figures["new_followers"], 2);
+    // Every follow is still an event of the log.
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind.as_str() == "follow").count(), 4);
+}
+
+#[tokio::test]
+async fn presentation_messages_from_a_viewer_socket_are_forbidden() {
+    let s = setup().await;
+    let mut v = join(&s, viewer("v")).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "置顶我"})).await;
+    handle(&s).flush().await;
+    let (_, comment) = v.until("comment").await;
+    let messages = [
+        json!({"v": 1, "type": "set_welcome", "template": "{name} 快来"}),
+        json!({"v": 1, "type": "reorder_lineup", "product": 2, "position": 0}),
+        json!({"v": 1, "type": "pin_comment", "comment": comment["id"]}),
+        json!({"v": 1, "type": "unpin_comment"}),
+    ];
+    for m in &messages {
+        assert!(zhibo_live::protocol::ClientMessage::parse(&m.to_string()).unwrap().is_console(), "{m}");
+        say(&v, m.clone()).await;
+        let (_, error) = v.until("error").await;
+        assert_eq!(error["code"], "forbidden", "{m}");
+    }
+    drop(desk);
+    handle(&s).flush().await;
+    let snapshot = fresh_snapshot(&s, "late").await;
+    assert!(snapshot["pinned_comment"].is_null());
+    assert_eq!(snapshot["welcome_template"], "欢迎 {name} 来到直播间");
+    assert_eq!(ids(&snapshot["products"]), [1, 2, 3]);
+    assert!(s.data.reorders.lock().unwrap().is_empty());
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    assert!(events.iter().all(|e| ["viewer.entered", "viewer.left", "comment.posted"].contains(&e.kind.as_str())));
+}
+
+#[tokio::test]
+async fn try_next_takes_only_what_is_ready_and_a_lagging_connection_still_gets_its_snapshot() {
+    let s = setup_with(RoomConfig { tick: Duration::from_secs(3600), broadcast_capacity: 2, ..RoomConfig::default() })
+        .await;
+    let mut slow = join(&s, viewer("slow")).await;
+    // whatever followed the snapshot (a welcome line, say) is not the point here
+    while slow.c.outbound.try_next().is_some() {}
+    let desk = join(&s, console(Role::Assistant)).await;
+    for i in 0..6 {
+        say(&desk, json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
+        handle(&s).flush().await;
+    }
+    // The test runtime has one thread: the room cannot answer while this loop runs.
+    let mut ready = Vec::new();
+    while let Some(bytes) = slow.c.outbound.try_next() {
+        ready.push(bytes);
+    }
+    assert!(!ready.is_empty() && ready.len() < 6, "the backlog was skipped: {ready:?}");
+    let (_, snapshot) = slow.until("snapshot").await;
+    assert_eq!(snapshot["topic"], "公告5");
 }

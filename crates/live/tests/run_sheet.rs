@@ -9,11 +9,13 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
+use zhibo_domain::automation::{ActionSpec, ClockTime, ShowAction};
 use zhibo_domain::event::{Actor, Event};
 use zhibo_domain::show::{Segment, SegmentKind};
-use zhibo_domain::{Role, RoomId, Timestamp, UserId, VirtualClock};
+use zhibo_domain::{Clock, Fen, ProductId, Role, RoomId, Timestamp, UserId, VirtualClock};
 use zhibo_live::{
-    Connection, ConnectionKind, Identity, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus, RunSheetPlan,
+    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
+    RunSheetPlan,
 };
 use zhibo_store::{EventStore, SqliteStore};
 
@@ -59,11 +61,15 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_with(Arc::new(Show)).await
+}
+
+async fn setup_with(data: Arc<dyn RoomData>) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let clock = VirtualClock::starting_at(T0);
     let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
     let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
-    let hub = RoomHub::new(store.clone(), Arc::new(Show), Arc::new(clock.clone()), config);
+    let hub = RoomHub::new(store.clone(), data, Arc::new(clock.clone()), config);
     Setup { hub, clock, store, _dir: dir }
 }
 
@@ -235,4 +241,257 @@ async fn a_viewer_socket_cannot_start_or_end_segments() {
     s.hub.room(ROOM).flush().await;
     let log = events(&s).await;
     assert!(log.iter().all(|e| !e.kind.as_str().starts_with("segment.")));
+}
+
+// ---- run-sheet automation (zhibo_live::automation)
+
+/// The same show with a lineup and three automatic actions: the scarf's
+/// card when segment 1 starts, a lottery every ten minutes from the start
+/// (twice), and a coupon reminder at 20:30 shop time (T0 is 20:00).
+#[derive(Debug)]
+struct AutoShow;
+
+const SCARF: ProductId = ProductId(7);
+const PUSH: i64 = 1;
+const LOTTERY: i64 = 2;
+const REMINDER: i64 = 3;
+
+#[async_trait::async_trait]
+impl RoomData for AutoShow {
+    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
+        let scarf = LineupEntry {
+            product: SCARF,
+            title: "羊绒围巾".into(),
+            price: Fen(19_900),
+            list_price: Fen(29_900),
+            live_price: Fen(15_900),
+            stock: 40,
+            listed: true,
+            facts: None,
+        };
+        Ok((room == ROOM)
+            .then(|| RoomInfo { title: "自动化".into(), status: RoomStatus::Live, lineup: vec![scarf] }))
+    }
+
+    async fn run_sheet(&self, room: RoomId) -> Result<RunSheetPlan, LiveError> {
+        Show.run_sheet(room).await
+    }
+
+    async fn automation(&self, _room: RoomId) -> Result<Vec<ShowAction>, LiveError> {
+        Ok(vec![
+            ShowAction { id: PUSH, spec: ActionSpec::PushCard { product: SCARF, segment: 1 } },
+            ShowAction {
+                id: LOTTERY,
+                spec: ActionSpec::Lottery {
+                    every_minutes: 10,
+                    from_segment: None,
+                    times: Some(2),
+                    prize: "围巾一条".into(),
+                    winners: 1,
+                    keyword: Some("好物".into()),
+                    duration_secs: 60,
+                },
+            },
+            ShowAction {
+                id: REMINDER,
+                spec: ActionSpec::Reminder {
+                    at: ClockTime::parse("at", "20:30").unwrap(),
+                    text: "满199减30券已可领取".into(),
+                    coupon: None,
+                },
+            },
+        ])
+    }
+}
+
+fn viewer(id: &str) -> Identity {
+    Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
+}
+
+fn of_kind<'a>(log: &'a [Event], kind: &str) -> Vec<&'a Event> {
+    log.iter().filter(|e| e.kind.as_str() == kind).collect()
+}
+
+/// Moves the clock to `at` and lets the room tick there.
+async fn tick_at(s: &Setup, at: Timestamp) {
+    s.clock.advance_millis(at.0 - s.clock.now().0);
+    s.hub.room(ROOM).flush().await;
+}
+
+#[tokio::test]
+async fn an_interval_opens_a_lottery_on_time_and_the_log_says_it_was_automatic() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let mut desk = Peer::join(&s, console()).await;
+    let list = desk.until("automation").await;
+    let lottery = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
+    assert_eq!(lottery["due_at_ms"], STARTED.0 + 10 * MINUTE);
+    let mut v = Peer::join(&s, viewer("a")).await;
+    tick_at(&s, Timestamp(STARTED.0 + 10 * MINUTE - 1)).await;
+    assert!(of_kind(&events(&s).await, "lottery.opened").is_empty(), "not before it is due");
+    tick_at(&s, Timestamp(STARTED.0 + 10 * MINUTE)).await;
+    let opened = v.until("lottery_opened").await;
+    assert_eq!(opened["prize"], "围巾一条");
+    assert_eq!(opened["keyword"], "好物");
+    let log = events(&s).await;
+    let opened = of_kind(&log, "lottery.opened");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].payload["automatic"], true);
+    assert_eq!(opened[0].payload["action"], LOTTERY);
+    assert_eq!(opened[0].actor, Actor::System);
+    let fired = of_kind(&log, "automation.fired");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(
+        (fired[0].payload["action"].as_i64(), fired[0].payload["occurrence"].as_u64()),
+        (Some(LOTTERY), Some(0))
+    );
+    assert!(fired[0].seq > opened[0].seq, "the action's event first, then that it fired");
+    // The console's list moves on to the second lottery.
+    let list = desk.until("automation").await;
+    let next = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
+    assert_eq!((next["occurrence"].as_u64(), next["due_at_ms"].as_i64()), (Some(1), Some(STARTED.0 + 20 * MINUTE)));
+    // Ticking again at the same time opens nothing more.
+    tick_at(&s, Timestamp(STARTED.0 + 10 * MINUTE + 500)).await;
+    assert_eq!(of_kind(&events(&s).await, "lottery.opened").len(), 1);
+}
+
+#[tokio::test]
+async fn starting_a_segment_pushes_its_card_as_a_console_would() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let desk = Peer::join(&s, console()).await;
+    let mut v = Peer::join(&s, viewer("a")).await;
+    desk.say(json!({"v": 1, "type": "start_segment", "index": 0})).await;
+    s.hub.room(ROOM).flush().await;
+    assert!(of_kind(&events(&s).await, "card.pushed").is_empty(), "segment 0 pushes nothing");
+    s.clock.advance_secs(60);
+    desk.say(json!({"v": 1, "type": "start_segment", "index": 1})).await;
+    s.hub.room(ROOM).flush().await;
+    let automatic = v.until("card_pushed").await;
+    let log = events(&s).await;
+    let pushed = of_kind(&log, "card.pushed");
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].payload["automatic"], true);
+    assert_eq!(pushed[0].payload["action"], PUSH);
+    assert_eq!(pushed[0].payload["product"], SCARF.0);
+    let started = of_kind(&log, "segment.started");
+    assert!(started[1].seq < pushed[0].seq);
+    // By hand the same product gives the same frame and event kind.
+    desk.say(json!({"v": 1, "type": "push_card", "product": SCARF.0})).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(v.until("card_pushed").await, automatic);
+    let log = events(&s).await;
+    let pushed = of_kind(&log, "card.pushed");
+    assert_eq!(pushed.len(), 2);
+    assert_eq!(pushed[1].payload.get("automatic"), None);
+    // Starting it again does not push again.
+    desk.say(json!({"v": 1, "type": "start_segment", "index": 2})).await;
+    desk.say(json!({"v": 1, "type": "start_segment", "index": 1})).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(of_kind(&events(&s).await, "card.pushed").len(), 2);
+}
+
+#[tokio::test]
+async fn a_clock_time_reminder_pins_at_its_minute_and_not_before() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let mut v = Peer::join(&s, viewer("a")).await;
+    // T0 is 20:00 shop time: 20:29:59 is too early.
+    tick_at(&s, Timestamp(T0.0 + 30 * MINUTE - 1000)).await;
+    assert!(of_kind(&events(&s).await, "topic.pinned").is_empty());
+    tick_at(&s, Timestamp(T0.0 + 30 * MINUTE)).await;
+    let topic = v.until("topic").await;
+    assert_eq!(topic["text"], "满199减30券已可领取");
+    let log = events(&s).await;
+    let pinned = of_kind(&log, "topic.pinned");
+    assert_eq!(pinned.len(), 1);
+    assert_eq!(
+        (pinned[0].payload["automatic"].as_bool(), pinned[0].payload["action"].as_i64()),
+        (Some(true), Some(REMINDER))
+    );
+    assert_eq!(pinned[0].time, Timestamp(T0.0 + 30 * MINUTE));
+    tick_at(&s, Timestamp(T0.0 + 90 * MINUTE)).await;
+    assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1, "once");
+}
+
+#[tokio::test]
+async fn a_cancelled_action_never_fires_and_the_console_list_drops_it() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let mut desk = Peer::join(&s, console()).await;
+    let list = desk.until("automation").await;
+    let ids: Vec<i64> = list["actions"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [LOTTERY, REMINDER, PUSH], "soonest first, the one waiting for its segment last");
+    assert_eq!(list["actions"][1]["due_at_ms"], T0.0 + 30 * MINUTE);
+    assert_eq!(list["actions"][2]["waiting_for_segment"], 1);
+    assert_eq!(list["now"], T0.0);
+    desk.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
+    s.hub.room(ROOM).flush().await;
+    let list = desk.until("automation").await;
+    assert!(list["actions"].as_array().unwrap().iter().all(|a| a["id"] != REMINDER));
+    desk.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
+    assert_eq!(desk.until("error").await["code"], "already_done");
+    desk.say(json!({"v": 1, "type": "fire_action", "action": 99})).await;
+    let error = desk.until("error").await;
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("not_found"), Some("action")));
+    tick_at(&s, Timestamp(T0.0 + 40 * MINUTE)).await;
+    let log = events(&s).await;
+    assert!(of_kind(&log, "topic.pinned").is_empty());
+    let cancelled = of_kind(&log, "automation.cancelled");
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0].payload["action"], REMINDER);
+    assert_eq!(cancelled[0].actor, Actor::User(UserId(3)));
+}
+
+#[tokio::test]
+async fn fire_now_fires_early_and_not_again_when_due() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let mut desk = Peer::join(&s, console()).await;
+    let mut v = Peer::join(&s, viewer("a")).await;
+    s.clock.advance_secs(60);
+    desk.say(json!({"v": 1, "type": "fire_action", "action": REMINDER})).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(v.until("topic").await["text"], "满199减30券已可领取");
+    let log = events(&s).await;
+    let fired = of_kind(&log, "automation.fired");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].payload["by"], "console");
+    assert_eq!(fired[0].actor, Actor::User(UserId(3)));
+    assert_eq!(of_kind(&log, "topic.pinned")[0].payload["automatic"], true);
+    desk.say(json!({"v": 1, "type": "fire_action", "action": REMINDER})).await;
+    assert_eq!(desk.until("error").await["code"], "already_done");
+    tick_at(&s, Timestamp(T0.0 + 45 * MINUTE)).await;
+    assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1, "not again at 20:30");
+}
+
+#[tokio::test]
+async fn a_viewer_socket_cannot_cancel_or_fire_actions() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    let mut v = Peer::join(&s, viewer("a")).await;
+    let mut staff_as_viewer = Peer::join(&s, Identity { kind: ConnectionKind::Viewer, ..console() }).await;
+    v.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
+    assert_eq!(v.until("error").await["code"], "forbidden");
+    staff_as_viewer.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
+    assert_eq!(staff_as_viewer.until("error").await["code"], "forbidden");
+    v.say(json!({"v": 1, "type": "fire_action", "action": LOTTERY})).await;
+    assert_eq!(v.until("error").await["code"], "forbidden");
+    tick_at(&s, Timestamp(T0.0 + 30 * MINUTE)).await;
+    let log = events(&s).await;
+    assert!(of_kind(&log, "automation.cancelled").is_empty());
+    assert_eq!(of_kind(&log, "topic.pinned").len(), 1, "the reminder still fires");
+}
+
+#[tokio::test]
+async fn a_restarted_room_does_not_fire_again_what_its_log_says_fired() {
+    let s = setup_with(Arc::new(AutoShow)).await;
+    {
+        let _desk = Peer::join(&s, console()).await;
+        tick_at(&s, Timestamp(T0.0 + 30 * MINUTE)).await;
+    }
+    assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1);
+    // A second hub over the same log is a room starting again.
+    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
+    let hub = RoomHub::new(s.store.clone(), Arc::new(AutoShow), Arc::new(s.clock.clone()), config);
+    let mut desk = Peer { c: hub.connect(ROOM, console()).await.unwrap(), queue: VecDeque::new() };
+    let list = desk.until("automation").await;
+    assert!(list["actions"].as_array().unwrap().iter().all(|a| a["id"] != REMINDER));
+    s.clock.advance_secs(60);
+    hub.room(ROOM).flush().await;
+    assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1);
 }

@@ -11,11 +11,14 @@
 pub mod catalog;
 pub mod error;
 pub mod event_log;
+pub mod flash_sales;
 pub mod imports;
 pub mod moderation;
+pub mod orders;
 pub mod promotions;
 pub mod shows;
 pub mod sqlite;
+pub mod stream_keys;
 
 use async_trait::async_trait;
 use zhibo_domain::account::{DisplayName, Username};
@@ -28,11 +31,14 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use event_log::fold_room;
+pub use flash_sales::FlashSaleStore;
 pub use imports::{ImportStore, ImportedProduct, PendingImport};
 pub use moderation::{ModerationPolicy, ModerationStore};
+pub use orders::OrderStore;
 pub use promotions::PromotionStore;
 pub use shows::ShowStore;
 pub use sqlite::SqliteStore;
+pub use stream_keys::{StreamKeyRecord, StreamKeyStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -49,6 +55,9 @@ pub trait Store:
     + ImportStore
     + ShowStore
     + ModerationStore
+    + OrderStore
+    + FlashSaleStore
+    + StreamKeyStore
 {
 }
 impl<
@@ -62,7 +71,10 @@ impl<
         + PromotionStore
         + ImportStore
         + ShowStore
-        + ModerationStore,
+        + ModerationStore
+        + OrderStore
+        + FlashSaleStore
+        + StreamKeyStore,
 > Store for T
 {
 }

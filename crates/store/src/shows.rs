@@ -8,6 +8,7 @@
 //! this transaction and the log's group commit never wait on each other.
 
 use async_trait::async_trait;
+use zhibo_domain::automation::{ActionSpec, ShowAction};
 use zhibo_domain::selection::ProductRole;
 use zhibo_domain::show::{Lifecycle, Segment, ShowDraft};
 use zhibo_domain::{DomainError, Fen, ProductId, RoomId, ShopId, Timestamp, UserId};
@@ -73,4 +74,26 @@ pub trait ShowStore: Send + Sync {
     /// when the show is not the shop's or the product is not in its lineup;
     /// the caller checks the price (> 0, at most the product's price).
     async fn set_live_price(&self, shop: ShopId, id: RoomId, product: ProductId, price: Fen) -> Result<()>;
+    /// Puts the show's lineup in a new order (the console's 排序), so a room
+    /// that restarts keeps it: `order` names lineup products first to last;
+    /// products it leaves out follow in their old order. Nothing is written
+    /// and [`StoreError::NotFound`](crate::StoreError::NotFound) comes back
+    /// when the show is not the shop's or `order` names a product outside
+    /// its lineup; [`StoreError::Conflict`](crate::StoreError::Conflict)
+    /// when it names one twice.
+    async fn reorder_lineup(&self, shop: ShopId, id: RoomId, order: &[ProductId]) -> Result<()>;
+    /// The show's automatic actions (run-sheet automation), in the plan's
+    /// order; none for a show that is not the shop's.
+    async fn show_actions(&self, shop: ShopId, id: RoomId) -> Result<Vec<ShowAction>>;
+    /// Replaces the show's actions in one transaction: `(Some(id), spec)`
+    /// rewrites that action in place (its id stays, as the room's log names
+    /// it), `(None, spec)` adds one, and actions not listed are removed.
+    /// Answers the ids in order. [`StoreError::NotFound`](crate::StoreError::NotFound)
+    /// when the show is not the shop's or an id is not one of its actions.
+    async fn save_show_actions(
+        &self,
+        shop: ShopId,
+        id: RoomId,
+        actions: &[(Option<i64>, ActionSpec)],
+    ) -> Result<Vec<i64>>;
 }

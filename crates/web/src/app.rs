@@ -31,7 +31,8 @@ pub fn router(state: AppState) -> (Router, Vec<(&'static str, Access)>) {
         .add("/assets/{*path}", Access::Public, get(assets::serve))
         .merge(pages::routes())
         .merge(api::routes())
-        .merge(live_ws::routes());
+        .merge(live_ws::routes())
+        .merge(crate::media::routes());
     let (router, table) = routes.into_parts();
     let max_body = state.settings.server.max_body_bytes;
     // Layers run outside-in from the last one added.
@@ -153,6 +154,7 @@ impl Application {
             anyhow::anyhow!("cannot listen on {addr}: {e} (is another zhibo running? choose another port with --port)")
         })?;
         let state = AppState::new(settings, store, clock);
+        crate::media::start(&state).await;
         let (router, table) = router(state.clone());
         Ok(Application { listener, router, table, state })
     }
@@ -173,6 +175,10 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
+        // Unpaid orders give their stock back on the clock while the server runs.
+        let sweeper = tokio::spawn(api::orders::sweeper(self.state.clone()));
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        sweeper.abort();
+        served
     }
 }

@@ -12,6 +12,26 @@ pub struct Settings {
     pub server: ServerSettings,
     pub data: DataSettings,
     pub auth: AuthSettings,
+    pub media: MediaSettings,
+}
+
+/// RTMP ingest (crates/media).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    /// Address OBS and ffmpeg publish to. 127.0.0.1 by default; use 0.0.0.0
+    /// to take streams from other machines.
+    pub rtmp_host: IpAddr,
+    /// RTMP port; 0 picks a free one (tests).
+    pub rtmp_port: u16,
+    /// A publisher who reconnects within this many seconds resumes the show.
+    pub grace_seconds: i64,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self { rtmp_host: IpAddr::from([127, 0, 0, 1]), rtmp_port: 1935, grace_seconds: 30 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,6 +107,9 @@ impl Settings {
         }
         if !(1..=24 * 60).contains(&self.auth.failed_sign_in_window_minutes) {
             return bad("auth.failed_sign_in_window_minutes", "must be between 1 and 1440");
+        }
+        if !(0..=600).contains(&self.media.grace_seconds) {
+            return bad("media.grace_seconds", "must be between 0 and 600");
         }
         if self.data.dir.as_os_str().is_empty() {
             return bad("data.dir", "must not be empty");

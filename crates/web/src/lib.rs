@@ -11,10 +11,13 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod flash_sale_data;
 pub mod i18n;
 pub mod live_ws;
+pub mod media;
 pub mod metrics;
 pub mod pages;
+pub mod payment;
 pub mod state;
 
 pub use app::Application;

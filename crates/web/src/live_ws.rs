@@ -42,6 +42,12 @@ pub const VIEWER_COOKIE: &str = "zhibo_viewer";
 /// [`MAX_SOCKET_MESSAGE`]).
 const SOCKET_READ_BUFFER: usize = 4 * 1024;
 const MAX_SOCKET_MESSAGE: usize = 64 * 1024;
+/// Bytes of frames a lagging socket gets in one write, about: more saves
+/// system calls, but the socket's write buffer keeps its largest size for
+/// good, and that is memory per viewer.
+const BYTES_PER_WRITE: usize = 16 * 1024;
+/// How long a closing handshake may take before the socket is dropped.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The live rooms of this server and the key that signs viewer ids.
 #[derive(Debug)]
@@ -52,7 +58,7 @@ pub struct Live {
 
 impl Live {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Live {
-        let data = Arc::new(ShowRooms { store: store.clone() });
+        let data = Arc::new(ShowRooms { store: store.clone(), clock: clock.clone() });
         let events: Arc<dyn EventStore> = store;
         let mut viewer_key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut viewer_key);
@@ -94,6 +100,8 @@ impl Live {
 /// runs one shop per deployment for now, so the room's shop is the first.
 struct ShowRooms {
     store: Arc<dyn Store>,
+    /// For a flash-sale order's payment deadline.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ShowRooms {
@@ -104,6 +112,43 @@ impl std::fmt::Debug for ShowRooms {
 
 #[async_trait]
 impl RoomData for ShowRooms {
+    // ---- flash sales: crate::flash_sale_data
+    async fn open_flash_sale(
+        &self,
+        room: RoomId,
+        open: zhibo_live::flash_sale::FlashSaleOpen,
+    ) -> Result<zhibo_live::flash_sale::FlashSaleTerms, LiveError> {
+        crate::flash_sale_data::open(self.store.as_ref(), room, open).await
+    }
+
+    async fn commit_flash_wins(
+        &self,
+        room: RoomId,
+        wins: &[zhibo_live::flash_sale::FlashWin],
+    ) -> Result<Vec<Result<zhibo_domain::OrderId, String>>, LiveError> {
+        crate::flash_sale_data::commit(self.store.as_ref(), self.clock.as_ref(), room, wins).await
+    }
+
+    async fn close_flash_sale(
+        &self,
+        room: RoomId,
+        sale: zhibo_domain::FlashSaleId,
+        actor: Option<zhibo_domain::UserId>,
+    ) -> Result<zhibo_live::flash_sale::FlashSaleClosed, LiveError> {
+        crate::flash_sale_data::close(self.store.as_ref(), room, sale, actor).await
+    }
+
+    async fn running_flash_sales(
+        &self,
+        room: RoomId,
+    ) -> Result<Vec<zhibo_live::flash_sale::RunningFlashSale>, LiveError> {
+        crate::flash_sale_data::running(self.store.as_ref(), room).await
+    }
+
+    async fn sku_stock(&self, room: RoomId) -> Result<Vec<zhibo_live::stock_view::SkuStock>, LiveError> {
+        crate::flash_sale_data::sku_stock(self.store.as_ref(), room).await
+    }
+
     async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
         let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
         let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(None) };
@@ -147,6 +192,15 @@ impl RoomData for ShowRooms {
         self.store.set_live_price(shop.id, room, product, price).await.map_err(data)
     }
 
+    /// The console's 排序, kept as the positions of the show's lineup rows.
+    async fn reorder_lineup(&self, room: RoomId, order: &[ProductId]) -> Result<(), LiveError> {
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else {
+            return Err(LiveError::RoomNotFound(room));
+        };
+        self.store.reorder_lineup(shop.id, room, order).await.map_err(data)
+    }
+
     /// The console's 改库存: a `manual` entry of the stock ledger on the
     /// product's SKU (named in the message when it has several).
     async fn adjust_stock(&self, room: RoomId, change: StockAdjustment) -> Result<i64, LiveError> {
@@ -184,6 +238,24 @@ impl RoomData for ShowRooms {
         // The product's stock is that of all its SKUs, as the room shows it.
         let detail = self.store.product(shop.id, change.product).await.map_err(data)?;
         Ok(detail.map_or(0, |d| d.skus.iter().map(|s| s.stock).sum()))
+    }
+
+    /// The show's automatic actions (run-sheet automation); a reminder
+    /// that names a coupon carries the coupon's name in its text.
+    async fn automation(&self, room: RoomId) -> Result<Vec<zhibo_domain::automation::ShowAction>, LiveError> {
+        use zhibo_domain::automation::ActionSpec;
+        let data = |e: zhibo_store::StoreError| LiveError::Data(e.to_string());
+        let Some(shop) = self.store.first_shop().await.map_err(data)? else { return Ok(Vec::new()) };
+        let mut actions = self.store.show_actions(shop.id, room).await.map_err(data)?;
+        for action in &mut actions {
+            if let ActionSpec::Reminder { text, coupon: Some(coupon), .. } = &mut action.spec
+                && let Some(promotion) = self.store.promotion(*coupon).await.map_err(data)?
+                && promotion.shop == shop.id
+            {
+                *text = format!("{text}【{}】", promotion.name);
+            }
+        }
+        Ok(actions)
     }
 
     /// The show's run sheet, its scheduled start and (once live) its start.
@@ -288,43 +360,64 @@ async fn upgrade(
         .on_upgrade(move |socket| serve(socket, connection)))
 }
 
-/// One reader and one writer per socket; when either ends, both do.
-async fn serve(socket: WebSocket, connection: zhibo_live::Connection) {
-    use futures_util::{SinkExt, StreamExt};
-    let (mut sink, mut stream) = socket.split();
+/// One task per socket: it writes the room's frames and reads the
+/// client's messages, whichever is ready (both waits are cancel-safe). One
+/// task instead of a reader and a writer saves two tasks and a lock per
+/// viewer, which is what a room of 20,000 viewers pays for each.
+async fn serve(mut socket: WebSocket, connection: zhibo_live::Connection) {
+    use futures_util::SinkExt;
     let (inbound, mut outbound) = connection.split();
-    let mut writer = tokio::spawn(async move {
-        while let Some(bytes) = outbound.next().await {
-            // The room only sends UTF-8 JSON; the check is cheap and keeps
-            // this code free of `unsafe`.
-            let Ok(text) = Utf8Bytes::try_from(bytes) else { continue };
-            if sink.send(Message::Text(text)).await.is_err() {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
-    let mut reader = tokio::spawn(async move {
-        while let Some(Ok(message)) = stream.next().await {
-            let alive = match message {
-                Message::Text(text) => inbound.send_text(text.as_str()).await,
-                Message::Binary(_) => {
-                    inbound.reject(ProtocolError::new(
-                        ErrorCode::BadJson,
-                        "只接受文本 JSON 消息 / only text JSON messages are accepted",
-                    ));
-                    true
+    loop {
+        tokio::select! {
+            frame = outbound.next() => {
+                let Some(first) = frame else { break };
+                if write(&mut socket, first, &mut outbound).await.is_err() {
+                    break;
                 }
-                Message::Close(_) => break,
-                Message::Ping(_) | Message::Pong(_) => true,
-            };
-            if !alive {
-                break;
+            }
+            message = socket.recv() => {
+                let Some(Ok(message)) = message else { break };
+                let alive = match message {
+                    Message::Text(text) => inbound.send_text(text.as_str()).await,
+                    Message::Binary(_) => {
+                        inbound.reject(ProtocolError::new(
+                            ErrorCode::BadJson,
+                            "只接受文本 JSON 消息 / only text JSON messages are accepted",
+                        ));
+                        true
+                    }
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => true,
+                };
+                if !alive {
+                    break;
+                }
             }
         }
-    });
-    tokio::select! {
-        _ = &mut writer => reader.abort(),
-        _ = &mut reader => writer.abort(),
     }
+    // A client that stopped reading must not hold the task forever.
+    let _ = tokio::time::timeout(CLOSE_WITHIN, socket.close()).await;
+}
+
+/// Writes `first` and whatever else is already waiting (while under
+/// [`BYTES_PER_WRITE`]) with one flush: a viewer that fell behind catches
+/// up in fewer system calls than one per frame.
+async fn write(
+    socket: &mut WebSocket,
+    first: bytes::Bytes,
+    outbound: &mut zhibo_live::Outbound,
+) -> Result<(), axum::Error> {
+    use futures_util::SinkExt;
+    let mut frame = Some(first);
+    let mut written = 0;
+    while let Some(bytes) = frame {
+        written += bytes.len();
+        // The room only sends UTF-8 JSON; the check keeps this code free
+        // of `unsafe`.
+        if let Ok(text) = Utf8Bytes::try_from(bytes) {
+            socket.feed(Message::Text(text)).await?;
+        }
+        frame = if written < BYTES_PER_WRITE / 2 { outbound.try_next() } else { None };
+    }
+    socket.flush().await
 }

@@ -25,6 +25,8 @@ pub struct Inner {
     pub address_limiter: SignInLimiter,
     /// The live rooms (room tasks) and the key signing viewer ids.
     pub live: crate::live_ws::Live,
+    /// RTMP ingest and the shows' streams (crate::media), once started.
+    pub media: crate::media::Media,
 }
 
 impl AppState {
@@ -33,7 +35,7 @@ impl AppState {
         let sign_in_limiter = SignInLimiter::new(max, window);
         let address_limiter = SignInLimiter::new(max.saturating_mul(ADDRESS_LIMIT_FACTOR), window);
         let live = crate::live_ws::Live::new(store.clone(), clock.clone());
-        Self(Arc::new(Inner { store, clock, settings, sign_in_limiter, address_limiter, live }))
+        Self(Arc::new(Inner { store, clock, settings, sign_in_limiter, address_limiter, live, media: Default::default() }))
     }
 }
 

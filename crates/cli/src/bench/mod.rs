@@ -6,7 +6,9 @@
 //! measure the machine, they never enter the engine.
 
 pub mod fanout;
+pub mod flash_sale;
 pub mod pricing;
+pub mod sim;
 
 use std::time::{Duration, Instant};
 
@@ -32,4 +34,11 @@ pub fn ops_per_second(duration: Duration, mut work: impl FnMut()) -> f64 {
             return done as f64 / elapsed.as_secs_f64();
         }
     }
+}
+
+/// Runs `work` once and returns its result with the wall time it took.
+pub fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let out = work();
+    (out, started.elapsed())
 }

@@ -44,7 +44,7 @@ pub fn bench_fixture() -> (Vec<CartLine>, Vec<Promotion>, Vec<Coupon>, Timestamp
 
     let products = |ids: &[i64]| Scope::Products(ids.iter().map(|&p| ProductId(p)).collect());
     let live = |items: &[(i64, i64)]| {
-        items.iter().map(|&(p, price)| LivePriceItem { product: ProductId(p), price: Fen(price) }).collect()
+        items.iter().map(|&(p, price)| LivePriceItem::product(ProductId(p), Fen(price))).collect()
     };
     let flash = |sku: i64, price: i64, quantity: u32, per_buyer_limit: u32| FlashSaleItem {
         sku: SkuId(sku),

@@ -126,8 +126,9 @@ impl<'a> Prepared<'a> {
                 PromotionRule::LivePrice(rule) => {
                     prep.live.push((p, rule));
                     for (slot, line) in row.iter_mut().zip(lines) {
+                        // the SKU's own item first, else its product's
                         if rule.covers_show(line.show())
-                            && let Ok(i) = rule.items.binary_search_by_key(&line.product(), |item| item.product)
+                            && let Some((i, _)) = rule.item_for(line.product(), line.sku())
                         {
                             *slot = i as u32;
                         }

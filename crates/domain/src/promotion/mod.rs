@@ -27,8 +27,8 @@ use crate::{DomainError, Fen, ProductId, SkuId, Timestamp};
 
 pub use coupon::{Coupon, CouponBenefit, CouponDraft};
 pub use rules::{
-    FlashSale, FlashSaleItem, FullReduction, Gift, GiftTrigger, LivePrice, LivePriceItem, MAX_QUANTITY,
-    QuantityDiscount, QuantityTier, Reached, ReductionForm, ReductionTier,
+    FlashSale, FlashSaleItem, FullReduction, Gift, GiftTrigger, LivePrice, LivePriceItem, MAX_LIVE_PRICE_ITEMS,
+    MAX_QUANTITY, QuantityDiscount, QuantityTier, Reached, ReductionForm, ReductionTier,
 };
 
 use check::Problems;
@@ -216,7 +216,9 @@ impl PromotionRule {
             Scope::Products(ids) => ids.clone(),
         };
         match self {
-            PromotionRule::LivePrice(r) => (r.items.iter().map(|i| i.product).collect(), Vec::new()),
+            PromotionRule::LivePrice(r) => {
+                (r.items.iter().map(|i| i.product).collect(), r.items.iter().filter_map(|i| i.sku).collect())
+            }
             PromotionRule::FlashSale(r) => (Vec::new(), r.items.iter().map(|i| i.sku).collect()),
             PromotionRule::QuantityDiscount(r) => (scope(&r.scope), Vec::new()),
             PromotionRule::FullReduction(r) => (scope(&r.scope), Vec::new()),

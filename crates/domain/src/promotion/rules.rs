@@ -14,23 +14,28 @@ use crate::{Fen, ProductId, SkuId};
 pub const MAX_QUANTITY: u32 = 99_999;
 /// Most tiers in a 满减 or 满件折 rule.
 pub const MAX_TIERS: usize = 10;
-/// Most products or SKUs priced by one live-price or flash-sale rule.
+/// Most SKUs priced by one flash-sale rule.
 pub const MAX_ITEMS: usize = 1000;
+/// Most items of one live-price rule: enough for a whole show lineup priced
+/// SKU by SKU (every lineup product with every one of its SKUs).
+pub const MAX_LIVE_PRICE_ITEMS: usize = crate::show::ShowDraft::MAX_LINEUP * crate::catalog::ProductDraft::MAX_SKUS;
 /// Most units a flash sale may offer.
 pub const MAX_FLASH_STOCK: u32 = 10_000_000;
 /// Most gift units per order from one rule.
 pub const MAX_GIFT_QUANTITY: u32 = 99;
 
-fn check_item_count(problems: &mut Problems, field: &'static str, n: usize) {
+fn check_item_count(problems: &mut Problems, field: &'static str, n: usize, max: usize) {
     if n == 0 {
         problems.push(field, "至少需要一项 / at least one item is needed");
-    } else if n > MAX_ITEMS {
-        problems.push(field, format!("最多{MAX_ITEMS}项 / at most {MAX_ITEMS} items"));
+    } else if n > max {
+        problems.push(field, format!("最多{max}项 / at most {max} items"));
     }
 }
 
-/// 直播间专享价: a fixed price per product that replaces the unit price of
-/// every SKU of that product, optionally only for lines bought in one show.
+/// 直播间专享价: a fixed unit price for a product's SKUs, optionally only
+/// for lines bought in one show. An item names a product and, optionally,
+/// one of its SKUs: an SKU's own item comes before its product's item, and
+/// a product's item prices every SKU of it that has no item of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LivePrice {
     /// Only lines added in this show get the price; `None`: any line.
@@ -41,33 +46,91 @@ pub struct LivePrice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LivePriceItem {
     pub product: ProductId,
+    /// Only this SKU of `product`; `None`: every SKU of it without an item
+    /// of its own. Absent in JSON stored before SKU items existed, and left
+    /// out when `None`, so product items read and write as they always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<SkuId>,
     pub price: Fen,
+}
+
+impl LivePriceItem {
+    /// The item pricing every SKU of `product` at `price`.
+    pub fn product(product: ProductId, price: Fen) -> LivePriceItem {
+        LivePriceItem { product, sku: None, price }
+    }
+
+    /// The item pricing only `sku` of `product` at `price`.
+    pub fn sku(product: ProductId, sku: SkuId, price: Fen) -> LivePriceItem {
+        LivePriceItem { product, sku: Some(sku), price }
+    }
+
+    fn key(&self) -> (ProductId, Option<SkuId>) {
+        (self.product, self.sku)
+    }
 }
 
 impl LivePrice {
     pub(super) fn check(&mut self, problems: &mut Problems) {
-        check_item_count(problems, "items", self.items.len());
+        check_item_count(problems, "items", self.items.len(), MAX_LIVE_PRICE_ITEMS);
         for (i, item) in self.items.iter().enumerate() {
             let n = i + 1;
             problems.amount("items", &format!("第{n}项专享价"), &format!("item {n}: live price"), item.price);
         }
-        self.items.sort_by_key(|item| item.product);
+        // (product, None) sorts before the product's SKU items
+        self.items.sort_by_key(LivePriceItem::key);
         for pair in self.items.windows(2) {
-            if pair[0].product == pair[1].product {
+            if pair[0].key() == pair[1].key() {
                 let p = pair[0].product;
-                problems.push("items", format!("商品#{p}重复 / product #{p} is listed twice"));
+                match pair[0].sku {
+                    None => problems.push("items", format!("商品#{p}重复 / product #{p} is listed twice")),
+                    Some(s) => problems
+                        .push("items", format!("商品#{p}的SKU#{s}重复 / SKU #{s} of product #{p} is listed twice")),
+                }
             }
         }
     }
 
-    /// The live price of `product`, if this rule sets one.
-    pub fn price_for(&self, product: ProductId) -> Option<Fen> {
-        self.items.binary_search_by_key(&product, |item| item.product).ok().map(|i| self.items[i].price)
+    /// The item that prices `sku` of `product`, and its position in
+    /// [`LivePrice::items`]: the SKU's own item, else the product's.
+    pub fn item_for(&self, product: ProductId, sku: SkuId) -> Option<(usize, &LivePriceItem)> {
+        let find = |key| self.items.binary_search_by_key(&key, LivePriceItem::key).ok();
+        find((product, Some(sku))).or_else(|| find((product, None))).map(|i| (i, &self.items[i]))
+    }
+
+    /// The live price of `sku` of `product`, if this rule sets one.
+    pub fn price_for(&self, product: ProductId, sku: SkuId) -> Option<Fen> {
+        self.item_for(product, sku).map(|(_, item)| item.price)
     }
 
     /// Whether a line added in `show` (or outside any show) may get the price.
     pub fn covers_show(&self, show: Option<i64>) -> bool {
         self.show.is_none() || self.show == show
+    }
+
+    /// A show lineup's live price (直播价, one per product) as items for the
+    /// product's SKUs. The live price is what the cheapest SKU costs, so it
+    /// takes `cheapest - live` off that SKU; every SKU gets the same
+    /// reduction off its own price, never below 1 fen (a SKU cheaper than
+    /// the reduction is not given away) and never above its own price. A
+    /// live price not below `cheapest` reduces nothing: no items. `skus` are
+    /// (SKU, its own price); a SKU the reduction does not lower gets no item.
+    pub fn lineup_items(
+        product: ProductId,
+        cheapest: Fen,
+        live: Fen,
+        skus: impl IntoIterator<Item = (SkuId, Fen)>,
+    ) -> Vec<LivePriceItem> {
+        let reduction = cheapest.0.saturating_sub(live.0);
+        if reduction <= 0 {
+            return Vec::new();
+        }
+        skus.into_iter()
+            .filter_map(|(sku, price)| {
+                let lowered = price.0.saturating_sub(reduction).max(1).min(price.0);
+                (lowered < price.0).then(|| LivePriceItem::sku(product, sku, Fen(lowered)))
+            })
+            .collect()
     }
 }
 
@@ -92,7 +155,7 @@ pub struct FlashSaleItem {
 
 impl FlashSale {
     pub(super) fn check(&mut self, problems: &mut Problems) {
-        check_item_count(problems, "items", self.items.len());
+        check_item_count(problems, "items", self.items.len(), MAX_ITEMS);
         for (i, item) in self.items.iter().enumerate() {
             let n = i + 1;
             problems.amount("items", &format!("第{n}项秒杀价"), &format!("item {n}: flash price"), item.price);

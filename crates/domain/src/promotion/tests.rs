@@ -23,10 +23,7 @@ fn tiered(tiers: &[(i64, i64)]) -> PromotionRule {
 }
 
 fn live_price(price: i64) -> PromotionRule {
-    PromotionRule::LivePrice(LivePrice {
-        show: None,
-        items: vec![LivePriceItem { product: ProductId(1), price: Fen(price) }],
-    })
+    PromotionRule::LivePrice(LivePrice { show: None, items: vec![LivePriceItem::product(ProductId(1), Fen(price))] })
 }
 
 fn coupon_draft(threshold: i64, benefit: CouponBenefit) -> CouponDraft {
@@ -239,4 +236,73 @@ fn a_draft_round_trips_through_json() {
     assert!(json.contains("\"kind\":\"full_reduction\""), "{json}");
     let back: PromotionDraft = serde_json::from_str(&json).unwrap();
     assert_eq!(Promotion::new(back).unwrap(), p);
+}
+
+fn live_items(items: &[(i64, Option<i64>, i64)]) -> PromotionRule {
+    PromotionRule::LivePrice(LivePrice {
+        show: None,
+        items: items
+            .iter()
+            .map(|&(p, sku, price)| LivePriceItem { product: ProductId(p), sku: sku.map(SkuId), price: Fen(price) })
+            .collect(),
+    })
+}
+
+#[test]
+fn a_live_price_may_name_a_product_and_its_skus_once_each() {
+    let p = Promotion::new(draft(live_items(&[(1, Some(12), 34900), (1, None, 16900), (1, Some(11), 16900)])));
+    let p = p.unwrap();
+    let PromotionRule::LivePrice(rule) = p.rule() else { unreachable!("built as a live price") };
+    // the SKU's own item first, else the product's
+    assert_eq!(rule.price_for(ProductId(1), SkuId(12)), Some(Fen(34900)));
+    assert_eq!(rule.price_for(ProductId(1), SkuId(11)), Some(Fen(16900)));
+    assert_eq!(rule.price_for(ProductId(1), SkuId(13)), Some(Fen(16900)));
+    assert_eq!(rule.price_for(ProductId(2), SkuId(12)), None, "SKU 12 of another product is not priced");
+    assert_eq!(p.rule().references(), (vec![ProductId(1); 3], vec![SkuId(11), SkuId(12)]));
+}
+
+#[test]
+fn a_product_or_a_sku_listed_twice_is_refused_naming_the_items() {
+    let errs = Promotion::new(draft(live_items(&[(1, Some(12), 100), (2, None, 100), (1, Some(12), 200)])));
+    let errs = errs.unwrap_err();
+    assert_eq!(fields(&errs), ["items"]);
+    assert!(messages(&errs).contains("商品#1的SKU#12重复 / SKU #12 of product #1 is listed twice"), "{errs:?}");
+    let errs = Promotion::new(draft(live_items(&[(1, None, 100), (1, None, 200)]))).unwrap_err();
+    assert_eq!(fields(&errs), ["items"]);
+    assert!(messages(&errs).contains("商品#1重复 / product #1 is listed twice"), "{errs:?}");
+}
+
+#[test]
+fn a_stored_live_price_without_skus_reads_and_writes_as_before() {
+    // JSON stored before SKU items existed
+    let json = r#"{"kind":"live_price","show":3,"items":[{"product":7,"price":19900}]}"#;
+    let rule: PromotionRule = serde_json::from_str(json).unwrap();
+    let PromotionRule::LivePrice(live) = &rule else { unreachable!("parsed as a live price") };
+    assert_eq!(live.items, [LivePriceItem::product(ProductId(7), Fen(19900))]);
+    assert_eq!(serde_json::to_string(&rule).unwrap(), json, "a product item is written without `sku`");
+    let sku = r#"{"kind":"live_price","show":null,"items":[{"product":7,"sku":71,"price":34900}]}"#;
+    let rule: PromotionRule = serde_json::from_str(sku).unwrap();
+    let PromotionRule::LivePrice(live) = &rule else { unreachable!("parsed as a live price") };
+    assert_eq!(live.items, [LivePriceItem::sku(ProductId(7), SkuId(71), Fen(34900))]);
+    assert_eq!(serde_json::to_string(&rule).unwrap(), sku);
+}
+
+#[test]
+fn a_lineup_live_price_takes_the_same_reduction_off_every_sku() {
+    let items = |cheapest: i64, live: i64, skus: &[(i64, i64)]| {
+        let skus = skus.iter().map(|&(s, price)| (SkuId(s), Fen(price)));
+        LivePrice::lineup_items(ProductId(1), Fen(cheapest), Fen(live), skus)
+            .into_iter()
+            .map(|i| (i.sku.map(|s| s.0), i.price.0))
+            .collect::<Vec<_>>()
+    };
+    // the demo's tea: ¥199 单饼 and ¥379 礼盒, live price ¥169 → ¥30 off each
+    assert_eq!(items(19900, 16900, &[(11, 19900), (12, 37900)]), [(Some(11), 16900), (Some(12), 34900)]);
+    // equal cheapest SKUs both get the live price
+    assert_eq!(items(19900, 16900, &[(11, 19900), (12, 19900)]), [(Some(11), 16900), (Some(12), 16900)]);
+    // a live price not below the cheapest price lowers nothing
+    assert!(items(19900, 19900, &[(11, 19900), (12, 37900)]).is_empty());
+    assert!(items(19900, 25000, &[(11, 19900), (12, 37900)]).is_empty());
+    // never below 1 fen (a SKU read cheaper than the reduction), and a free SKU stays free
+    assert_eq!(items(19900, 100, &[(11, 19900), (12, 5000), (13, 0)]), [(Some(11), 100), (Some(12), 1)]);
 }

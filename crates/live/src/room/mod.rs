@@ -35,6 +35,14 @@ use crate::moderation::{HeldComment, Moderation, ModerationFrame};
 use crate::protocol::{self, CardView, ClientMessage, CommentView, ErrorCode, Frame, ProtocolError};
 use crate::run_sheet::RunSheet;
 
+mod automation;
+mod flash_sale;
+mod orders;
+mod presentation;
+mod stream;
+
+pub use stream::{StreamEvent, StreamUpdate};
+
 /// Which endpoint a connection came through. Console messages are refused
 /// on a viewer connection whatever the caller's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,6 +76,7 @@ pub struct RoomStats {
     pub entries: u64,
     pub likes: u64,
     pub comments: u64,
+    /// Distinct viewers who followed (crate::figures).
     pub follows: u64,
     pub shares: u64,
     pub product_clicks: u64,
@@ -119,6 +128,10 @@ pub(crate) enum Command {
     Stats {
         reply: oneshot::Sender<RoomStats>,
     },
+    /// What happened to the show's video stream (room/stream.rs).
+    Stream(StreamUpdate),
+    /// An order event already in the room's log (room/orders.rs).
+    Observe(Event),
 }
 
 /// A room's address. Cheap to clone.
@@ -174,6 +187,13 @@ impl RoomHandle {
         if self.commands.send(Command::Flush { reply }).await.is_ok() {
             let _ = answer.await;
         }
+    }
+
+    /// Tells the room of an order event the web layer already appended to
+    /// its log (`order.paid`, …): the console's figures and the lineup's
+    /// stock follow (room/orders.rs). A stopped room ignores it.
+    pub async fn observe(&self, event: Event) {
+        let _ = self.commands.send(Command::Observe(event)).await;
     }
 
     /// The room's live figures; `None` when the room has stopped.
@@ -273,7 +293,8 @@ impl Outbound {
     /// The next message to send to the client; `None` once the room has
     /// stopped. A connection that fell behind the broadcast skips what it
     /// missed and gets a fresh snapshot instead, so a slow client costs a
-    /// bounded queue, never an ever-growing one.
+    /// bounded queue, never an ever-growing one. Cancel-safe: dropping the
+    /// future loses nothing, so a socket task may `select!` on it.
     pub async fn next(&mut self) -> Option<Bytes> {
         loop {
             tokio::select! {
@@ -282,13 +303,51 @@ impl Outbound {
                 received = self.frames.recv() => match received {
                     Ok(frame) => return Some(frame),
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        if self.commands.send(Command::Resync { conn: self.conn }).await.is_err() {
+                        if !self.ask_resync() {
                             return None;
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => return self.private.try_recv().ok(),
                 },
             }
+        }
+    }
+
+    /// The next message if one is ready now, without waiting: a writer
+    /// that fell behind hands the socket several in one write. Same order
+    /// and same resync on lag as [`Outbound::next`].
+    pub fn try_next(&mut self) -> Option<Bytes> {
+        if let Ok(frame) = self.private.try_recv() {
+            return Some(frame);
+        }
+        loop {
+            match self.frames.try_recv() {
+                Ok(frame) => return Some(frame),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    if !self.ask_resync() {
+                        return None;
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Asks the room for a snapshot for this connection, which missed
+    /// frames; `false` once the room has stopped. Never waits: a full
+    /// queue must not lose the request, so it then waits on a task of its
+    /// own (as a leave does).
+    fn ask_resync(&self) -> bool {
+        match self.commands.try_send(Command::Resync { conn: self.conn }) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(resync)) => {
+                let commands = self.commands.clone();
+                tokio::spawn(async move {
+                    let _ = commands.send(resync).await;
+                });
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 }
@@ -325,9 +384,18 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
         tracing::error!(%room, %error, "run sheet not loaded");
         Default::default()
     });
+    let automation = automation::load(room, &deps, info.status, &run_sheet).await;
     let mut state = Room::new(room, info, deps);
     state.moderation = moderation;
     state.run_sheet = RunSheet::new(run_sheet);
+    match flash_sale::load(room, &state.deps).await {
+        Ok(loaded) => state.flash_resume(loaded),
+        Err(error) => {
+            tracing::error!(%room, %error, "flash sales not loaded");
+            return refuse(inbox, error).await;
+        }
+    }
+    state.automation = automation;
     let mut tick = tokio::time::interval(state.deps.config.tick);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Idleness is counted in ticks, so the engine never reads a clock of
@@ -413,7 +481,13 @@ enum Then {
     Lineup(crate::lineup::LineupOp),
     /// A standalone frame for every console (the run sheet's).
     Consoles(Bytes),
+    /// A stream change (room/stream.rs): details to consoles, state to everyone.
+    Stream(Bytes, Option<Vec<u8>>),
     Moderated(Vec<ModerationFrame>, Vec<Vec<u8>>, Option<CommentView>),
+    /// A frame for everyone (room/presentation.rs); a failure is told to `conn`.
+    Presented { conn: u64, frame: Vec<u8> },
+    /// A flash sale's open, win or close (room/flash_sale.rs).
+    Flash(flash_sale::Pending),
 }
 
 /// The oldest started append's result, once it has one.
@@ -461,6 +535,10 @@ struct Room {
     run_sheet: RunSheet,
     lineup_signals: crate::lineup::Signals,
     figures: crate::figures::Figures,
+    stream: stream::StreamView,
+    presentation: presentation::Presentation,
+    flash: flash_sale::FlashDesk,
+    automation: crate::automation::Schedule,
 }
 
 impl Room {
@@ -494,6 +572,10 @@ impl Room {
             run_sheet: RunSheet::default(),
             lineup_signals: crate::lineup::Signals::default(),
             figures: crate::figures::Figures::default(),
+            stream: stream::StreamView::default(),
+            presentation: presentation::Presentation::default(),
+            flash: flash_sale::FlashDesk::default(),
+            automation: crate::automation::Schedule::default(),
         }
     }
 
@@ -516,7 +598,14 @@ impl Room {
                     self.tell_moderation(conn);
                     self.tell_run_sheet(conn);
                     self.tell_figures(conn);
+                    self.tell_flash(conn);
+                    self.tell_stream(conn);
                 }
+            }
+            Command::Stream(update) => self.stream_update(update),
+            Command::Observe(event) => {
+                self.observe_order(&event);
+                self.flash_observe(&event);
             }
             Command::Stats { reply } => {
                 let mut stats = self.stats.clone();
@@ -545,8 +634,12 @@ impl Room {
         reply: oneshot::Sender<Result<Joined, LiveError>>,
     ) {
         // What is already acknowledged goes out first, so the snapshot
-        // below and the batches after it never repeat a comment.
-        self.send_batch();
+        // below and the batches after it never repeat a comment. A join
+        // alone sends nothing: the online count goes out on the tick, or a
+        // crowd of N joins would be N batches to every viewer already in.
+        if !self.out.is_empty() || self.likes_acked > 0 {
+            self.send_batch();
+        }
         let conn = self.next_conn;
         self.next_conn += 1;
         let frames = self.broadcast.subscribe();
@@ -555,6 +648,7 @@ impl Room {
         }
         let viewer = identity.kind == ConnectionKind::Viewer;
         let event = viewer.then(|| (identity.actor.clone(), serde_json::json!({ "name": identity.name })));
+        self.limiter.connected(&identity.actor);
         self.conns.insert(conn, Conn { identity, private });
         if let Some((actor, payload)) = event {
             self.stats.online += 1;
@@ -562,6 +656,7 @@ impl Room {
             self.stats.entries += 1;
             self.count(|m| m.entries += 1);
             self.figures.entered(&actor, self.now(), self.stats.online);
+            self.arrived(conn);
             self.append("viewer.entered", actor, payload, Then::Nothing);
         }
         if let Some(snapshot) = self.snapshot(conn) {
@@ -569,16 +664,19 @@ impl Room {
             self.tell_moderation(conn);
             self.tell_run_sheet(conn);
             self.tell_figures(conn);
+            self.tell_flash(conn);
+            self.tell_stream(conn);
         }
     }
 
     fn leave(&mut self, conn: u64) {
         let Some(c) = self.conns.remove(&conn) else { return };
+        let last = self.limiter.disconnected(&c.identity.actor);
         if c.identity.kind == ConnectionKind::Viewer {
             self.stats.online = self.stats.online.saturating_sub(1);
             let actor = c.identity.actor;
             self.figures.left(&actor, self.now(), self.stats.online);
-            if !self.conns.values().any(|o| o.identity.actor == actor) {
+            if last {
                 self.limiter.forget(&actor);
             }
             self.append("viewer.left", actor, serde_json::json!({}), Then::Nothing);
@@ -615,7 +713,6 @@ impl Room {
     /// Judges one message against the room's state and the sender's role;
     /// on success the state has changed and the event's append has started.
     fn message(&mut self, conn: u64, message: ClientMessage) -> Result<(), ProtocolError> {
-        let now = self.now();
         let Some(c) = self.conns.get(&conn) else { return Ok(()) };
         if message.is_console() && !c.identity.may_run_console() {
             return Err(ProtocolError::new(
@@ -625,6 +722,14 @@ impl Room {
         }
         let actor = c.identity.actor.clone();
         let name = c.identity.name.clone();
+        self.act(conn, actor, name, message)
+    }
+
+    /// Carries out a message already judged allowed for `actor`: a
+    /// connection's, or the room's own automation's with `conn` 0, which
+    /// no connection has (room/automation.rs), so both take one path.
+    fn act(&mut self, conn: u64, actor: Actor, name: String, message: ClientMessage) -> Result<(), ProtocolError> {
+        let now = self.now();
         let banned = || ProtocolError::new(ErrorCode::Banned, "你已被本直播间封禁 / you are banned from this room");
         match message {
             ClientMessage::Hello { name: name_choice } => {
@@ -675,8 +780,10 @@ impl Room {
                 self.count(|m| m.likes += u64::from(count));
             }
             ClientMessage::Follow {} => {
-                self.stats.follows += 1;
-                self.count(|m| m.follows += 1);
+                if self.figures.followed(&actor) {
+                    self.stats.follows += 1;
+                    self.count(|m| m.follows += 1);
+                }
                 let joined = self.interactions.on_follow(&actor.to_string(), &name, now);
                 self.append("follow", actor, serde_json::json!({}), Then::Nothing);
                 self.apply_effects(joined);
@@ -757,6 +864,7 @@ impl Room {
                 };
                 self.recent.remove(at);
                 self.moderation.questions.forget(comment);
+                self.unpin_hidden(comment, &actor);
                 let frame = Frame::CommentHidden { id: comment };
                 self.append("comment.hidden", actor, serde_json::json!({ "comment": comment }), Then::Broadcast(frame));
             }
@@ -774,6 +882,16 @@ impl Room {
             ClientMessage::SetLivePrice { .. } | ClientMessage::AdjustStock { .. } => {
                 let (future, op) = crate::lineup::start(self.id, &self.deps, &self.lineup, actor, conn, message)?;
                 self.start_lineup_op(future, op);
+            }
+            ClientMessage::SetWelcome { .. }
+            | ClientMessage::ReorderLineup { .. }
+            | ClientMessage::PinComment { .. }
+            | ClientMessage::UnpinComment {} => self.present(conn, actor, message)?,
+            ClientMessage::FlashBuy { .. } | ClientMessage::OpenFlashSale { .. } | ClientMessage::StopFlashSale { .. } => {
+                self.flash(conn, actor, message)?
+            }
+            ClientMessage::CancelAction { .. } | ClientMessage::FireAction { .. } => {
+                self.automation_message(actor, name, message)?
             }
             ClientMessage::Ban { viewer } => {
                 let target = Actor::parse(&viewer).map_err(|e| ProtocolError::field("viewer", e.to_string()))?;
@@ -804,6 +922,7 @@ impl Room {
             tracing::error!(kind, "bad event kind in the room engine");
             return;
         };
+        let payload = self.automation.mark(payload);
         let event = NewEvent { room: self.id, kind, actor, amount, payload };
         let store = self.deps.store.clone();
         let mut future: AppendFuture = Box::pin(async move { store.append(event).await });
@@ -832,6 +951,9 @@ impl Room {
         self.run_sheet_tick();
         self.lineup_tick();
         self.figures_tick();
+        self.welcome_tick();
+        self.flash_tick();
+        self.automation_tick();
     }
 
     /// The oldest append is durable (or failed): release what waited on it.
@@ -844,6 +966,12 @@ impl Room {
                     self.tell(op.conn, op.refused(&error));
                     return;
                 }
+                if let Then::Presented { conn, .. } = done.then {
+                    return self.presentation_refused(conn, &error);
+                }
+                if let Then::Flash(pending) = done.then {
+                    return self.flash_failed(pending, &error);
+                }
                 tracing::error!(room = %self.id, %error, "room event not stored; its frame is not sent");
                 if let Then::Comment { conn, .. } = done.then {
                     let error = ProtocolError::new(
@@ -855,13 +983,17 @@ impl Room {
                 return;
             }
         };
+        self.flash_observe(&event);
         match done.then {
             Then::Nothing => {}
             Then::Broadcast(frame) => self.out.push(frame.to_json()),
+            Then::Flash(pending) => self.flash_acknowledged(pending, &event),
+            Then::Presented { frame, .. } => self.out.push(frame),
             Then::Lineup(op) => {
                 let frame = op.applied(&mut self.lineup, &event);
                 self.out.push(frame);
             }
+            Then::Stream(consoles, everyone) => self.stream_acknowledged(consoles, everyone),
             Then::Consoles(bytes) => {
                 for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
                     let _ = c.private.try_send(bytes.clone());
@@ -970,6 +1102,10 @@ impl Room {
             you: You<'a>,
             #[serde(flatten)]
             interactions: crate::interactions::Snapshot,
+            #[serde(flatten)]
+            presentation: crate::presentation::Snapshot<'a>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            flash_sale: Option<crate::flash_sale::FlashSaleView>,
             #[serde(skip_serializing_if = "Option::is_none")]
             stats: Option<RoomStats>,
         }
@@ -986,6 +1122,8 @@ impl Room {
             comments: &self.recent,
             you: You { viewer: c.identity.actor.to_string(), name: &c.identity.name, console },
             interactions: self.interactions.snapshot(),
+            presentation: self.presentation.snapshot(),
+            flash_sale: self.flash_view(),
             stats,
         };
         Some(protocol::single(&snapshot))
@@ -1117,6 +1255,7 @@ impl Room {
             ClientMessage::EndSegment {} => vec![self.run_sheet.end(&actor, now)?],
             _ => return Ok(()),
         };
+        self.automation_segments(&events, now);
         let last = events.len().saturating_sub(1);
         for (i, e) in events.into_iter().enumerate() {
             let then = if i == last { Then::Consoles(self.run_sheet.frame(now).to_bytes()) } else { Then::Nothing };
@@ -1141,6 +1280,7 @@ impl Room {
         if self.conns.get(&conn).is_some_and(|c| c.identity.may_run_console()) {
             self.tell(conn, self.run_sheet.frame(self.now()).to_bytes());
         }
+        self.tell_automation(conn);
     }
 }
 

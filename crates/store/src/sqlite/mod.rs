@@ -26,13 +26,16 @@
 mod accounts;
 mod catalog;
 mod events;
+mod flash_sales;
 mod imports;
 mod moderation;
+mod orders;
 mod promotions;
 mod sessions;
 mod shops;
 mod shows;
 mod stock;
+mod stream_keys;
 
 use std::path::Path;
 use std::sync::Arc;

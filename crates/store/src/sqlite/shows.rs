@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
+use zhibo_domain::automation::{ActionSpec, ClockTime, ShowAction};
 use zhibo_domain::selection::ProductRole;
 use zhibo_domain::show::{Lifecycle, Segment, SegmentKind, ShowDraft};
 use zhibo_domain::{DomainError, Fen, ProductId, RoomId, ShopId, Timestamp, UserId};
@@ -336,5 +337,224 @@ impl ShowStore for SqliteStore {
             return Err(StoreError::NotFound(format!("show {id} lineup product {product}")));
         }
         Ok(())
+    }
+
+    async fn reorder_lineup(&self, shop: ShopId, id: RoomId, order: &[ProductId]) -> Result<()> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shows WHERE id = ? AND shop_id = ?)")
+            .bind(id.0)
+            .bind(shop.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !ours {
+            return Err(StoreError::NotFound(format!("show {id}")));
+        }
+        let current: Vec<i64> =
+            sqlx::query_scalar("SELECT product_id FROM lineup_items WHERE show_id = ? ORDER BY position")
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut next: Vec<i64> = Vec::with_capacity(current.len());
+        for product in order {
+            if !current.contains(&product.0) {
+                return Err(StoreError::NotFound(format!("show {id} lineup product {product}")));
+            }
+            if next.contains(&product.0) {
+                return Err(StoreError::Conflict(format!("product {product} twice in the lineup order")));
+            }
+            next.push(product.0);
+        }
+        let rest: Vec<i64> = current.iter().copied().filter(|p| !next.contains(p)).collect();
+        next.extend(rest);
+        // (show, position) is the key: every row moves past the highest
+        // position first, so no two rows ever share one on the way.
+        sqlx::query(
+            "UPDATE lineup_items SET position = position + 1 + (SELECT MAX(position) FROM lineup_items WHERE show_id = ?)
+             WHERE show_id = ?",
+        )
+        .bind(id.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        for (position, product) in next.iter().enumerate() {
+            sqlx::query("UPDATE lineup_items SET position = ? WHERE show_id = ? AND product_id = ?")
+                .bind(position as i64)
+                .bind(id.0)
+                .bind(product)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn show_actions(&self, shop: ShopId, id: RoomId) -> Result<Vec<ShowAction>> {
+        let rows = sqlx::query_as::<_, ActionRow>(
+            "SELECT a.id, a.kind, a.product_id, a.segment, a.every_ms, a.times, a.prize, a.winners, a.keyword,
+                    a.duration_secs, a.at_ms, a.text, a.coupon_id
+             FROM show_actions a JOIN shows s ON s.id = a.show_id
+             WHERE a.show_id = ? AND s.shop_id = ? ORDER BY a.position",
+        )
+        .bind(id.0)
+        .bind(shop.0)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(ShowAction::try_from).collect()
+    }
+
+    async fn save_show_actions(
+        &self,
+        shop: ShopId,
+        id: RoomId,
+        actions: &[(Option<i64>, ActionSpec)],
+    ) -> Result<Vec<i64>> {
+        let now = self.clock.now().millis();
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shows WHERE id = ? AND shop_id = ?)")
+            .bind(id.0)
+            .bind(shop.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !ours {
+            return Err(StoreError::NotFound(format!("show {id}")));
+        }
+        let existing: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM show_actions WHERE show_id = ?").bind(id.0).fetch_all(&mut *tx).await?;
+        let kept: Vec<i64> = actions.iter().filter_map(|(a, _)| *a).collect();
+        for action in &kept {
+            if !existing.contains(action) {
+                return Err(StoreError::NotFound(format!("show {id} action {action}")));
+            }
+        }
+        for gone in existing.iter().filter(|e| !kept.contains(e)) {
+            sqlx::query("DELETE FROM show_actions WHERE id = ?").bind(gone).execute(&mut *tx).await?;
+        }
+        let mut ids = Vec::with_capacity(actions.len());
+        for (position, (action, spec)) in actions.iter().enumerate() {
+            let c = ActionColumns::of(spec);
+            let query = match action {
+                Some(_) => {
+                    "UPDATE show_actions SET position = ?, kind = ?, product_id = ?, segment = ?, every_ms = ?,
+                        times = ?, prize = ?, winners = ?, keyword = ?, duration_secs = ?, at_ms = ?, text = ?,
+                        coupon_id = ?, updated_at = ? WHERE id = ? RETURNING id"
+                }
+                None => {
+                    "INSERT INTO show_actions (position, kind, product_id, segment, every_ms, times, prize, winners,
+                        keyword, duration_secs, at_ms, text, coupon_id, updated_at, show_id, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+                }
+            };
+            let mut q = sqlx::query_scalar::<_, i64>(query)
+                .bind(position as i64)
+                .bind(spec.kind())
+                .bind(c.product)
+                .bind(c.segment)
+                .bind(c.every_ms)
+                .bind(c.times)
+                .bind(c.prize)
+                .bind(c.winners)
+                .bind(c.keyword)
+                .bind(c.duration_secs)
+                .bind(c.at_ms)
+                .bind(c.text)
+                .bind(c.coupon)
+                .bind(now);
+            q = match action {
+                Some(action) => q.bind(action),
+                None => q.bind(id.0).bind(now),
+            };
+            ids.push(q.fetch_one(&mut *tx).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: i64,
+    kind: String,
+    product_id: Option<i64>,
+    segment: Option<i64>,
+    every_ms: Option<i64>,
+    times: Option<i64>,
+    prize: Option<String>,
+    winners: Option<i64>,
+    keyword: Option<String>,
+    duration_secs: Option<i64>,
+    at_ms: Option<i64>,
+    text: Option<String>,
+    coupon_id: Option<i64>,
+}
+
+impl TryFrom<ActionRow> for ShowAction {
+    type Error = StoreError;
+    fn try_from(r: ActionRow) -> Result<ShowAction> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("show action {}: {what}", r.id));
+        let small = |v: Option<i64>, what: &str| v.and_then(|v| u32::try_from(v).ok()).ok_or_else(|| corrupt(what));
+        let spec = match r.kind.as_str() {
+            "push_card" => ActionSpec::PushCard {
+                product: ProductId(r.product_id.ok_or_else(|| corrupt("no product"))?),
+                segment: small(r.segment, "bad segment")?,
+            },
+            "lottery" => ActionSpec::Lottery {
+                every_minutes: small(r.every_ms.map(|ms| ms / 60_000), "bad every_ms")?,
+                from_segment: r.segment.map(|s| small(Some(s), "bad segment")).transpose()?,
+                times: r.times.map(|t| small(Some(t), "bad times")).transpose()?,
+                prize: r.prize.clone().ok_or_else(|| corrupt("no prize"))?,
+                winners: small(r.winners, "bad winners")?,
+                keyword: r.keyword.clone(),
+                duration_secs: small(r.duration_secs, "bad duration_secs")?,
+            },
+            "reminder" => ActionSpec::Reminder {
+                at: ClockTime::from_millis(r.at_ms.ok_or_else(|| corrupt("no at_ms"))?)
+                    .map_err(|e| corrupt(&e.message))?,
+                text: r.text.clone().ok_or_else(|| corrupt("no text"))?,
+                coupon: r.coupon_id,
+            },
+            other => return Err(corrupt(&format!("unknown kind {other:?}"))),
+        };
+        Ok(ShowAction { id: r.id, spec })
+    }
+}
+
+/// An action's columns; those of other kinds stay NULL.
+#[derive(Default)]
+struct ActionColumns<'a> {
+    product: Option<i64>,
+    segment: Option<i64>,
+    every_ms: Option<i64>,
+    times: Option<i64>,
+    prize: Option<&'a str>,
+    winners: Option<i64>,
+    keyword: Option<&'a str>,
+    duration_secs: Option<i64>,
+    at_ms: Option<i64>,
+    text: Option<&'a str>,
+    coupon: Option<i64>,
+}
+
+impl<'a> ActionColumns<'a> {
+    fn of(spec: &'a ActionSpec) -> ActionColumns<'a> {
+        match spec {
+            ActionSpec::PushCard { product, segment } => {
+                ActionColumns { product: Some(product.0), segment: Some(i64::from(*segment)), ..Default::default() }
+            }
+            ActionSpec::Lottery { every_minutes, from_segment, times, prize, winners, keyword, duration_secs } => {
+                ActionColumns {
+                    segment: from_segment.map(i64::from),
+                    every_ms: Some(i64::from(*every_minutes) * 60_000),
+                    times: times.map(i64::from),
+                    prize: Some(prize),
+                    winners: Some(i64::from(*winners)),
+                    keyword: keyword.as_deref(),
+                    duration_secs: Some(i64::from(*duration_secs)),
+                    ..Default::default()
+                }
+            }
+            ActionSpec::Reminder { at, text, coupon } => {
+                ActionColumns { at_ms: Some(at.millis()), text: Some(text), coupon: *coupon, ..Default::default() }
+            }
+        }
     }
 }

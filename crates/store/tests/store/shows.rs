@@ -206,3 +206,82 @@ async fn a_live_price_change_is_kept_on_the_lineup_row_of_the_shops_show_only() 
     let d = t.store.show(s.id, id).await.unwrap().unwrap();
     assert_eq!(d.lineup[1].live_price, Some(Fen(15_900)));
 }
+
+#[tokio::test]
+async fn a_lineup_reorder_is_kept_with_each_rows_own_columns_and_refused_whole_when_wrong() {
+    let t = TestStore::new().await;
+    let s = shop(&t, "茶店").await;
+    let id = t.store.create_show(s.id, &plan(&s, "晚场")).await.unwrap();
+    let order = |d: &zhibo_store::shows::ShowDetail| d.lineup.iter().map(|l| l.product).collect::<Vec<_>>();
+
+    t.store.reorder_lineup(s.id, id, &[s.tea, s.rice]).await.unwrap();
+    let d = t.store.show(s.id, id).await.unwrap().unwrap();
+    assert_eq!(order(&d), [s.tea, s.rice]);
+    // each row keeps its own price and role: the rows moved, not the columns
+    assert_eq!((d.lineup[1].live_price, d.lineup[1].role), (Some(Fen(4_990)), ProductRole::Traffic));
+
+    // a partial order puts the named first, the rest after in their order
+    t.store.reorder_lineup(s.id, id, &[s.rice]).await.unwrap();
+    assert_eq!(order(&t.store.show(s.id, id).await.unwrap().unwrap()), [s.rice, s.tea]);
+
+    // another shop's show, a product outside the lineup, a product twice: nothing written
+    let other = shop(&t, "别家").await;
+    let err = t.store.reorder_lineup(other.id, id, &[s.tea]).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    let err = t.store.reorder_lineup(s.id, id, &[s.tea, other.tea]).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    let err = t.store.reorder_lineup(s.id, id, &[s.tea, s.tea]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(order(&t.store.show(s.id, id).await.unwrap().unwrap()), [s.rice, s.tea]);
+}
+
+#[tokio::test]
+async fn automatic_actions_keep_their_ids_when_saved_again_and_a_wrong_id_changes_nothing() {
+    use zhibo_domain::automation::{ActionSpec, ClockTime};
+    let t = TestStore::new().await;
+    let s = shop(&t, "茶店").await;
+    let other = shop(&t, "别家").await;
+    let id = t.store.create_show(s.id, &plan(&s, "自动化")).await.unwrap();
+    let push = ActionSpec::PushCard { product: s.tea, segment: 1 };
+    let lottery = ActionSpec::Lottery {
+        every_minutes: 10,
+        from_segment: Some(0),
+        times: None,
+        prize: "茶饼".into(),
+        winners: 2,
+        keyword: None,
+        duration_secs: 90,
+    };
+    let remind =
+        ActionSpec::Reminder { at: ClockTime::parse("at", "20:30").unwrap(), text: "领券".into(), coupon: None };
+    let ids = t
+        .store
+        .save_show_actions(s.id, id, &[(None, push.clone()), (None, lottery.clone()), (None, remind.clone())])
+        .await
+        .unwrap();
+    let saved = t.store.show_actions(s.id, id).await.unwrap();
+    assert_eq!(
+        saved.iter().map(|a| (a.id, a.spec.clone())).collect::<Vec<_>>(),
+        [(ids[0], push.clone()), (ids[1], lottery.clone()), (ids[2], remind.clone())]
+    );
+    // Saved again: the reminder first and changed, the card kept, the lottery gone.
+    let remind2 =
+        ActionSpec::Reminder { at: ClockTime::parse("at", "21:00").unwrap(), text: "再领券".into(), coupon: None };
+    let again = t
+        .store
+        .save_show_actions(s.id, id, &[(Some(ids[2]), remind2.clone()), (Some(ids[0]), push.clone())])
+        .await
+        .unwrap();
+    assert_eq!(again, [ids[2], ids[0]]);
+    let saved = t.store.show_actions(s.id, id).await.unwrap();
+    assert_eq!(
+        saved.iter().map(|a| (a.id, a.spec.clone())).collect::<Vec<_>>(),
+        [(ids[2], remind2), (ids[0], push.clone())]
+    );
+    // An id that is not this show's, or another shop's show: refused whole.
+    let err = t.store.save_show_actions(s.id, id, &[(Some(ids[1]), lottery.clone())]).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(t.store.save_show_actions(other.id, id, &[(None, lottery)]).await.is_err());
+    assert_eq!(t.store.show_actions(s.id, id).await.unwrap(), saved, "nothing changed");
+    assert!(t.store.show_actions(other.id, id).await.unwrap().is_empty(), "not another shop's to read");
+}

@@ -1,6 +1,10 @@
 // The live console (中控台): push and take down product cards, list and
 // delist, pin a topic, hide comments, mute viewers; live figures.
 import { connect, el, list, yuan } from "./room.js";
+import { automation } from "./automation.js";
+import { flashConsole } from "./flash_sale.js";
+import { initStreamPanel, streamConsole } from "./stream.js";
+import { applySuggestion, commentTools, orderTools, renderPresentation, wirePresentation } from "./presentation.js";
 
 const root = document.getElementById("console");
 const room = root.dataset.room;
@@ -8,12 +12,16 @@ const $ = (id) => document.getElementById(id);
 const t = JSON.parse($("console-text").textContent);
 
 let lastLineup = "";
+initStreamPanel(room);
 const live = connect(room, "console", {
   render(s, f) {
     // The figures come every second: they redraw their strip alone.
     if (f && f.type === "figures") { figures(f); return; }
+    if (f && (f.type === "stream" || f.type === "stream_state")) { streamConsole(f); return; }
     if (f) moderation(f);
     if (f && f.type === "run_sheet") runSheet(f);
+    if (f && f.type === "automation") automation(f, live.send);
+    flashConsole(f, live.send, s.products);
     if (f && f.type === "suggestion") suggestion(f.suggestion);
     $("online").textContent = s.online;
     $("likes").textContent = s.likes;
@@ -25,7 +33,7 @@ const live = connect(room, "console", {
     const lineupKey = JSON.stringify([s.products, s.card && s.card.product]);
     if (lineupKey !== lastLineup) {
       lastLineup = lineupKey;
-      list($("lineup"), s.products, (p) =>
+      list($("lineup"), s.products, (p, i) =>
       el("tr", { "data-product": p.product, class: s.card && s.card.product === p.product ? "pushed" : "" },
         el("td", { text: p.title }),
         el("td", { class: "num", text: yuan(p.live_price) }),
@@ -33,14 +41,16 @@ const live = connect(room, "console", {
         el("td", {}, lineupTools(p)),
         el("td", {}, el("button", { type: "button", class: "push", text: t.push, onclick: () => live.send({ type: "push_card", product: p.product }) })),
         el("td", {}, el("button", { type: "button", class: "list", text: p.listed ? t.delist : t.list,
-          onclick: () => live.send({ type: p.listed ? "delist" : "list", product: p.product }) }))));
+          onclick: () => live.send({ type: p.listed ? "delist" : "list", product: p.product }) })),
+        el("td", {}, orderTools(p, i, s.products.length, live.send, t))));
     }
     list($("comments"), s.comments.slice(-100), (c) =>
       el("li", { "data-id": c.id },
         el("b", { text: c.name + "：" }), el("span", { class: "text", text: c.text }), " ",
         el("button", { type: "button", class: "hide", text: t.hide, onclick: () => live.send({ type: "hide_comment", comment: c.id }) }),
-        el("button", { type: "button", class: "mute", text: t.mute, onclick: () => live.send({ type: "mute", viewer: c.viewer, minutes: 10 }) })));
+        ...commentTools(c, s.pinned_comment && s.pinned_comment.id === c.id, live.send, t)));
     renderInteractions(s);
+    renderPresentation(s, t);
   },
   error(f) { $("notice").textContent = f.message; $("notice").hidden = false; },
   status(s) { root.dataset.connection = s; },
@@ -75,7 +85,9 @@ function suggestion(s) {
   const banner = $("suggestion");
   banner.hidden = !s;
   if (s) $("suggestion-text").textContent = `${s.reason_zh} / ${s.reason_en}`;
+  $("suggestion-apply").onclick = s ? () => applySuggestion(s, live.state.products, live.send) : null;
 }
+wirePresentation(live.send);
 $("topic-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("topic-text").value.trim();

@@ -25,6 +25,7 @@ export function connect(room, kind, hooks) {
           online: f.online, likes: f.likes, you: f.you, status: f.status, title: f.title, stats: f.stats });
         Object.assign(state, { lottery: f.lottery || null, drawn: null, red_packets: (f.red_packets || []).map((p) => ({ ...p, left: p.count })),
           poll: f.poll || null });
+        Object.assign(state, { pinned_comment: f.pinned_comment || null, welcome_template: f.welcome_template, welcome: null });
         break;
       case "comment": state.comments.push(f); if (state.comments.length > 200) state.comments.shift(); break;
       case "comment_hidden": state.comments = state.comments.filter((c) => c.id !== f.id); break;
@@ -57,6 +58,15 @@ export function connect(room, kind, hooks) {
       case "poll_tally": case "poll_closed":
         if (state.poll && state.poll.id === f.id) Object.assign(state.poll, { votes: f.votes, total: f.total, closed: f.type === "poll_closed" });
         break;
+      // presentation: the welcome line, the console's lineup order, the pinned comment
+      case "welcome": state.welcome = f; break;
+      case "welcome_template": state.welcome_template = f.template; break;
+      case "lineup_reordered": {
+        const at = new Map(f.products.map((id, i) => [id, i]));
+        state.products.sort((a, b) => (at.get(a.product) ?? 1e9) - (at.get(b.product) ?? 1e9));
+        break;
+      }
+      case "pinned_comment": state.pinned_comment = f.comment; break;
       case "error": hooks.error && hooks.error(f); return;
     }
     hooks.render(state, f);

@@ -1,6 +1,8 @@
 // The viewer page (观众页): comments, likes, the product bag and the card
 // being presented, over the room's WebSocket.
 import { connect, el, list, yuan } from "./room.js";
+import { flashViewer } from "./flash_sale.js";
+import { streamViewer } from "./stream.js";
 
 const root = document.getElementById("room");
 const room = root.dataset.room;
@@ -36,6 +38,9 @@ const live = connect(room, "viewer", {
       el("li", { "data-id": c.id }, el("b", { text: c.name + "：" }), el("span", { class: "text", text: c.text })));
     $("comments").scrollTop = $("comments").scrollHeight;
     renderInteractions(s);
+    renderPresentation(s, f);
+    flashViewer(f, live.send);
+    streamViewer(f, room);
   },
   likes(count) { for (let i = 0; i < Math.min(count, 5); i++) heart(); },
   error(f) { $("notice").textContent = f.message; $("notice").hidden = false; setTimeout(() => ($("notice").hidden = true), 3000); },
@@ -75,10 +80,17 @@ async function openSheet(product) {
   const s = await res.json();
   $("sheet-title").textContent = s.title;
   list($("sheet-facts"), s.facts, (f) => el("li", { text: `${f.label}：${f.value}` }));
-  list($("sheet-skus"), s.skus, (k) => el("li", { text: `${k.specs} · ${yuan(k.price_fen)} · ${t.stock} ${k.stock}` }));
+  // each option at what one unit of it costs in this show (the live price
+  // takes the same amount off every option), the shop's price struck through
+  list($("sheet-skus"), s.skus, (k) => el("li", { "data-sku": String(k.id) },
+    el("span", { text: `${k.specs} · ` }),
+    el("span", { class: "price", text: yuan(k.payable_fen) }),
+    k.payable_fen < k.price_fen ? el("s", { text: yuan(k.price_fen) }) : "",
+    el("span", { text: ` · ${t.stock} ${k.stock}` })));
   const lines = document.documentElement.lang === "en" ? s.quote.explanation_en : s.quote.explanation_zh;
   list($("sheet-explain"), lines, (line) => el("li", { text: line }));
   $("sheet-payable").textContent = yuan(s.quote.payable_fen);
+  document.dispatchEvent(new CustomEvent("zhibo:sheet", { detail: s })); // cart.js: the buy box
   $("product-sheet").showModal();
 }
 
@@ -155,4 +167,21 @@ function heart() {
   h.style.left = 60 + Math.random() * 30 + "%";
   $("hearts").append(h);
   h.addEventListener("animationend", () => h.remove());
+}
+
+// The pinned comment (置顶评论) above the stream, and the welcome line for
+// viewers who just entered (it fades after a few seconds). Text only.
+let welcomeTimer = 0;
+function renderPresentation(s, f) {
+  const p = s.pinned_comment;
+  $("pinned-comment").hidden = !p;
+  $("pinned-name").textContent = p ? p.name + "：" : "";
+  $("pinned-text").textContent = p ? p.text : "";
+  if (f && f.type === "welcome") {
+    $("welcome").textContent = f.text;
+    $("welcome").hidden = false;
+    $("welcome").classList.remove("faded");
+    clearTimeout(welcomeTimer);
+    welcomeTimer = setTimeout(() => $("welcome").classList.add("faded"), 4000);
+  }
 }

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod orders;
 pub mod promotions;
 pub mod shows;
 pub mod viewer;
@@ -38,6 +39,7 @@ pub fn routes() -> Routes {
         .add("/api/v1/rooms/{room}/rollups", Needs(Permission::Reports), get(room_rollups))
         .merge(catalog::routes())
         .merge(promotions::routes())
+        .merge(orders::routes())
         .merge(shows::routes())
         .merge(viewer::routes())
 }
@@ -58,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(catalog::CatalogApi::openapi());
     doc.merge(promotions::PromotionsApi::openapi());
+    doc.merge(orders::OrdersApi::openapi());
     doc.merge(shows::ShowsApi::openapi());
     doc.merge(viewer::ViewerApi::openapi());
     doc

@@ -13,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-use zhibo_domain::ProductId;
-use zhibo_domain::ids::SkuId;
-use zhibo_domain::pricing::{CartLine, PricedCart, PricingInput, price_cart};
-use zhibo_domain::promotion::{Coupon, CouponDraft, Promotion, PromotionDraft, PromotionRule, Scope};
-use zhibo_domain::{DomainError, Fen, Permission, Timestamp};
+use zhibo_domain::ids::{PromotionId, SkuId};
+use zhibo_domain::pricing::{CartLine, DiscountSource, PricedCart, PricingInput, price_cart};
+use zhibo_domain::promotion::{
+    Coupon, CouponDraft, LivePrice, LivePriceItem, Promotion, PromotionDraft, PromotionRule, Scope,
+};
+use zhibo_domain::{DomainError, Fen, Permission, ProductId, RoomId, Timestamp};
+use zhibo_store::orders::BudgetSpend;
 use zhibo_store::promotions::{self as stored, ClaimOutcome, PromotionRecord, StoredPromotion};
+use zhibo_store::shows::ShowDetail;
 
 use super::json::{ApiJson, parse};
 use crate::auth::{Access, Routes, Signed};
@@ -140,6 +143,9 @@ async fn create_promotion(
     let promotion = Promotion::new(draft).map_err(invalid)?;
     let (products, skus) = promotion.rule().references();
     check_references(&state, signed.user.shop, "rule", &products, &skus).await?;
+    if let PromotionRule::LivePrice(rule) = promotion.rule() {
+        check_live_price_skus(&state, signed.user.shop, rule).await?;
+    }
     let record = stored::new_promotion(signed.user.shop, body.show_id, &promotion)?;
     let id = state.store.create_promotion(&record).await?;
     created(&state, id).await
@@ -191,6 +197,24 @@ async fn check_references(
         return Ok(());
     }
     Err(WebError::invalid(field, format!("本店没有 / not in this shop: {}", unknown.join(", "))))
+}
+
+/// Refuses a live price whose SKU item names a SKU of another product: the
+/// engine would never meet that pair, so the price would silently not apply.
+async fn check_live_price_skus(state: &AppState, shop: zhibo_domain::ShopId, rule: &LivePrice) -> Result<(), WebError> {
+    for item in &rule.items {
+        let Some(sku) = item.sku else { continue };
+        if let Some(record) = state.store.sku(shop, sku).await?
+            && record.product != item.product
+        {
+            let p = item.product;
+            return Err(WebError::invalid(
+                "items",
+                format!("SKU {sku} 不是商品 {p} 的 / SKU {sku} is not one of product {p}'s"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn created(state: &AppState, id: i64) -> Result<Response, WebError> {
@@ -295,7 +319,7 @@ async fn my_coupons(State(state): State<AppState>, signed: Signed) -> Result<Jso
     Ok(Json(out))
 }
 
-async fn usable_claims(
+pub(crate) async fn usable_claims(
     state: &AppState,
     signed: &Signed,
 ) -> Result<Vec<(zhibo_store::promotions::CouponClaimRecord, Coupon)>, WebError> {
@@ -323,7 +347,8 @@ pub struct QuoteLine {
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     pub lines: Vec<QuoteLine>,
-    /// The show the cart is bought in, for live and flash prices.
+    /// The show the cart is bought in, for live and flash prices (the
+    /// lineup's 直播价 among them).
     pub show_id: Option<i64>,
 }
 
@@ -356,6 +381,13 @@ async fn quote(
 ) -> Result<Json<Quote>, WebError> {
     let shop = signed.user.shop;
     let now = state.clock.now();
+    let show =
+        match body.show_id {
+            Some(id) => Some(state.store.show(shop, RoomId(id)).await?.ok_or_else(|| {
+                WebError::invalid("show_id", format!("本店没有这场直播 / no show {id} in this shop"))
+            })?),
+            None => None,
+        };
     let mut lines = Vec::with_capacity(body.lines.len());
     for (i, line) in body.lines.iter().enumerate() {
         let sku = state.store.sku(shop, SkuId(line.sku_id)).await?.ok_or_else(|| {
@@ -369,22 +401,117 @@ async fn quote(
             None => cart_line,
         });
     }
-    let live = live_promotions(&state, shop, now).await?;
+    let mut live = live_promotions(&state, shop, show.as_ref(), now).await?;
     let coupons: Vec<Coupon> = usable_claims(&state, &signed).await?.into_iter().map(|(_, c)| c).collect();
-    let priced = price_cart(&PricingInput::new(&lines, &live.promotions, &coupons, now))?;
+    let priced = live.price(&lines, &coupons, now)?;
     Ok(Json(live.quote(&priced)))
 }
 
-/// The shop's promotions in force at `now`, as the pricing engine takes
-/// them, with a note for each gift left out because its stock ran out.
+/// The id the show lineup's live price (直播价) carries in the engine.
+/// Stored promotions are numbered from 1, so it never names one; it has no
+/// budget to draw down.
+pub(crate) const LINEUP_LIVE_PRICE: PromotionId = PromotionId(0);
+
+/// The shop's promotions in force at `now` as the pricing engine takes
+/// them (with the show lineup's live prices as one more 直播间专享价 rule,
+/// built per SKU for the lines of each pricing), what is left of each
+/// budget, and a note for each promotion left out (a gift out of stock, a
+/// budget used up).
+///
+/// This is the one pricing path: the quote API, the viewer page's product
+/// sheet, the cart and checkout all load it and price through
+/// [`LivePromotions::price`], so they cannot disagree. Cloned to price
+/// several carts alike (the sheet prices each SKU alone).
+#[derive(Clone)]
 pub(crate) struct LivePromotions {
-    pub promotions: Vec<Promotion>,
+    promotions: Vec<Promotion>,
+    /// The show's lineup live prices, when the cart is bought in a show.
+    lineup: Option<LineupPrices>,
+    /// What is left of each budget, by promotion or coupon id (only those with one).
+    left: Vec<(i64, Fen)>,
+    /// What each gift SKU costs the shop, per unit: what a gift spends of its budget.
+    gift_costs: Vec<(SkuId, Fen)>,
     notes_zh: Vec<String>,
     notes_en: Vec<String>,
 }
 
 impl LivePromotions {
-    /// The priced cart as the API shows it, the left-out gifts explained.
+    /// Prices `lines` with these promotions and `coupons`. A promotion or
+    /// coupon whose budget has less left than it would give this cart is
+    /// left out (and noted), and the cart priced again without it, so the
+    /// price shown is one the shop can still honour.
+    pub(crate) fn price(
+        &mut self,
+        lines: &[CartLine],
+        coupons: &[Coupon],
+        now: Timestamp,
+    ) -> Result<PricedCart, WebError> {
+        // the lineup's rule names the SKUs of these lines: rebuilt for each cart
+        let lineup = match &self.lineup {
+            Some(lineup) => lineup.rule(lines, now)?,
+            None => None,
+        };
+        self.promotions.retain(|p| p.id() != LINEUP_LIVE_PRICE);
+        self.promotions.extend(lineup);
+        let mut coupons = coupons.to_vec();
+        loop {
+            let priced = price_cart(&PricingInput::new(lines, &self.promotions, &coupons, now))?;
+            let over: Vec<i64> = self
+                .spends(&priced)
+                .into_iter()
+                .filter(|s| self.left.iter().any(|&(id, left)| id == s.promotion && left < s.amount))
+                .map(|s| s.promotion)
+                .collect();
+            if over.is_empty() {
+                return Ok(priced);
+            }
+            // each round removes at least one, so this ends
+            for id in over {
+                if let Some(i) = self.promotions.iter().position(|p| p.id().0 == id) {
+                    let p = self.promotions.remove(i);
+                    self.note_budget(p.name());
+                }
+                if let Some(i) = coupons.iter().position(|c| c.id().0 == id) {
+                    let c = coupons.remove(i);
+                    self.note_budget(c.name());
+                }
+            }
+        }
+    }
+
+    fn note_budget(&mut self, name: &str) {
+        self.notes_zh.push(format!("活动预算已用完：{name}"));
+        self.notes_en.push(format!("Promotion budget used up: {name}"));
+    }
+
+    /// What a priced cart costs each promotion and coupon: its discounts,
+    /// and each gift at its SKU's cost. The lineup's live price has no
+    /// budget and is not listed.
+    pub(crate) fn spends(&self, priced: &PricedCart) -> Vec<BudgetSpend> {
+        let mut out: Vec<BudgetSpend> = Vec::new();
+        let mut add = |promotion: i64, amount: Fen| {
+            if promotion == LINEUP_LIVE_PRICE.0 || amount.0 <= 0 {
+                return;
+            }
+            match out.iter_mut().find(|s| s.promotion == promotion) {
+                Some(s) => s.amount = Fen(s.amount.0.saturating_add(amount.0)),
+                None => out.push(BudgetSpend { promotion, amount }),
+            }
+        };
+        for d in &priced.discounts {
+            match d.source {
+                DiscountSource::Promotion(id) => add(id.0, d.amount),
+                DiscountSource::Coupon(id) => add(id.0, d.amount),
+            }
+        }
+        for g in &priced.gifts {
+            let unit = self.gift_costs.iter().find(|(sku, _)| *sku == g.sku).map_or(Fen::ZERO, |(_, c)| *c);
+            add(g.promotion.0, Fen(unit.0.saturating_mul(i64::from(g.quantity))));
+        }
+        out
+    }
+
+    /// The priced cart as the API shows it, the left-out promotions explained.
     pub(crate) fn quote(self, priced: &PricedCart) -> Quote {
         let mut quote = quote_view(priced);
         quote.explanation_zh.extend(self.notes_zh);
@@ -393,29 +520,100 @@ impl LivePromotions {
     }
 }
 
-/// Loads [`LivePromotions`]: shared by the buyer's quote and the viewer page's product sheet.
+/// A show lineup's live prices (直播价, set in the show editor and changed
+/// live from the console): one per product, what its cheapest SKU costs in
+/// the show. Read from the lineup for every pricing, so a change is priced
+/// at once.
+#[derive(Clone)]
+struct LineupPrices {
+    show: i64,
+    /// (product, its cheapest SKU's price, live price), only where the live
+    /// price is below that price: the others lower nothing.
+    products: Vec<(ProductId, Fen, Fen)>,
+}
+
+impl LineupPrices {
+    fn of(show: &ShowDetail) -> Option<LineupPrices> {
+        let products: Vec<(ProductId, Fen, Fen)> = show
+            .lineup
+            .iter()
+            .filter_map(|l| {
+                l.live_price.filter(|live| *live < l.product_price).map(|live| (l.product, l.product_price, live))
+            })
+            .collect();
+        (!products.is_empty()).then_some(LineupPrices { show: show.show.id.0, products })
+    }
+
+    /// The lineup's live prices as one 直播间专享价 rule for lines bought in
+    /// the show, per SKU of `lines` (docs/pricing.md, *The show's live
+    /// price*): the cheapest SKU at the live price, every other SKU its own
+    /// price less the same reduction. A line's unit price is its SKU's own
+    /// price: every caller builds lines from the SKU's record. In force at
+    /// `now` only; `None` when it lowers no line's price.
+    fn rule(&self, lines: &[CartLine], now: Timestamp) -> Result<Option<Promotion>, WebError> {
+        let mut items: Vec<LivePriceItem> = Vec::new();
+        for &(product, cheapest, live) in &self.products {
+            let mut skus: Vec<(SkuId, Fen)> =
+                lines.iter().filter(|l| l.product() == product).map(|l| (l.sku(), l.unit_price())).collect();
+            // one item per SKU, however many lines carry it
+            skus.sort_by_key(|&(sku, _)| sku);
+            skus.dedup_by_key(|&mut (sku, _)| sku);
+            items.extend(LivePrice::lineup_items(product, cheapest, live, skus));
+        }
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let draft = PromotionDraft {
+            id: LINEUP_LIVE_PRICE,
+            name: "本场直播价".into(),
+            starts_at: now,
+            ends_at: now.plus_millis(1),
+            budget: None,
+            rule: PromotionRule::LivePrice(LivePrice { show: Some(self.show), items }),
+        };
+        Promotion::new(draft).map(Some).map_err(invalid)
+    }
+}
+
+/// Loads [`LivePromotions`] for the shop at `now`, with `show`'s lineup
+/// live prices when the cart is bought in a show.
 pub(crate) async fn live_promotions(
     state: &AppState,
     shop: zhibo_domain::ShopId,
+    show: Option<&ShowDetail>,
     now: Timestamp,
 ) -> Result<LivePromotions, WebError> {
-    let mut promotions = Vec::new();
-    let mut notes_zh = Vec::new();
-    let mut notes_en = Vec::new();
+    let mut live = LivePromotions {
+        promotions: Vec::new(),
+        lineup: show.and_then(LineupPrices::of),
+        left: Vec::new(),
+        gift_costs: Vec::new(),
+        notes_zh: Vec::new(),
+        notes_en: Vec::new(),
+    };
     for record in state.store.live_promotions(shop, now).await? {
+        // A used-up budget (0 left) is left out by `price` only for a cart
+        // that would use it, so other carts carry no note about it. Coupons'
+        // budgets are here too: the buyer's coupons are priced against them.
+        if let Some(budget) = record.budget {
+            live.left.push((record.id, Fen(budget.0.saturating_sub(record.spent.0).max(0))));
+        }
         let StoredPromotion::Promotion(p) = record.to_domain()? else { continue };
         // A gift is promised only while its own stock lasts.
         if let PromotionRule::Gift(g) = p.rule() {
-            let stock = state.store.sku(shop, g.gift_sku).await?.map_or(0, |s| s.stock);
-            if stock < i64::from(g.quantity) {
-                notes_zh.push(format!("赠品已送完：{}", p.name()));
-                notes_en.push(format!("Gift out of stock: {}", p.name()));
+            let sku = state.store.sku(shop, g.gift_sku).await?;
+            if sku.as_ref().map_or(0, |s| s.stock) < i64::from(g.quantity) {
+                live.notes_zh.push(format!("赠品已送完：{}", p.name()));
+                live.notes_en.push(format!("Gift out of stock: {}", p.name()));
                 continue;
             }
+            if let Some(sku) = sku {
+                live.gift_costs.push((sku.id, sku.cost));
+            }
         }
-        promotions.push(p);
+        live.promotions.push(p);
     }
-    Ok(LivePromotions { promotions, notes_zh, notes_en })
+    Ok(live)
 }
 
 fn quote_view(p: &PricedCart) -> Quote {

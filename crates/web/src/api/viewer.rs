@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
-use zhibo_domain::pricing::{CartLine, PricingInput, price_cart};
+use zhibo_domain::pricing::CartLine;
 use zhibo_domain::{ProductId, RoomId};
 use zhibo_store::promotions::StoredPromotion;
 use zhibo_store::shows::ShowDetail;
@@ -44,9 +44,14 @@ pub struct SheetSku {
     pub id: i64,
     /// `颜色=红, 尺码=M`, empty for a SKU without specs.
     pub specs: String,
+    /// The shop's price.
     pub price_fen: i64,
     pub list_price_fen: i64,
     pub stock: i64,
+    /// One unit of this SKU bought in this show now (its own price after
+    /// the show's live price and the shop's live promotions, no buyer
+    /// coupons): what the quote and checkout charge for it alone.
+    pub payable_fen: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,10 +61,12 @@ pub struct ProductSheet {
     pub subtitle: String,
     pub facts: Vec<SheetFact>,
     pub skus: Vec<SheetSku>,
-    /// The SKU the quote prices: the cheapest.
+    /// The SKU the quote prices: the cheapest (its `payable_fen` is the
+    /// quote's).
     pub quoted_sku_id: Option<i64>,
-    /// One unit of that SKU bought in this show now, with the shop's live
-    /// promotions and no buyer coupons; `null` for a product without SKUs.
+    /// One unit of that SKU bought in this show now, with the show's live
+    /// price (直播价), the shop's live promotions and no buyer coupons;
+    /// `null` for a product without SKUs.
     pub quote: Option<Quote>,
 }
 
@@ -95,37 +102,40 @@ async fn sheet(
     fact("尺码 / Sizes", p.facts.size_chart.clone());
     fact("发货 / Ships within (h)", p.facts.shipping_hours.map(|h| h.to_string()).unwrap_or_default());
     fact("售后 / After-sales", p.facts.after_sales.clone());
-    let skus = found
-        .skus
-        .iter()
-        .map(|s| SheetSku {
-            id: s.id.0,
-            specs: s.specs.to_string(),
-            price_fen: s.price.0,
-            list_price_fen: s.list_price.0,
-            stock: s.stock,
-        })
-        .collect();
     // the cheapest SKU; the first of equals, in the product's own order
-    let cheapest = found.skus.iter().reduce(|a, b| if b.price < a.price { b } else { a });
-    let quote = match cheapest {
-        None => None,
-        Some(sku) => {
-            let now = state.clock.now();
-            let list_price = (sku.list_price.0 > 0).then_some(sku.list_price);
-            let line = CartLine::new(sku.product, sku.id, sku.price, 1, list_price).map_err(invalid)?.in_show(id);
-            let live = live_promotions(&state, shop, now).await?;
-            let priced = price_cart(&PricingInput::new(&[line], &live.promotions, &[], now))?;
-            Some(live.quote(&priced))
+    let cheapest = found.skus.iter().reduce(|a, b| if b.price < a.price { b } else { a }).map(|s| s.id);
+    // Each SKU priced alone through the shared path, with the show's live
+    // price (per SKU, docs/pricing.md), so the sheet shows what the card,
+    // the quote and checkout charge; each from the same loaded promotions,
+    // as a budget may leave a promotion out of one SKU's price but not another's.
+    let now = state.clock.now();
+    let loaded = live_promotions(&state, shop, Some(&detail), now).await?;
+    let mut skus = Vec::with_capacity(found.skus.len());
+    let mut quote = None;
+    for sku in &found.skus {
+        let list_price = (sku.list_price.0 > 0).then_some(sku.list_price);
+        let line = CartLine::new(sku.product, sku.id, sku.price, 1, list_price).map_err(invalid)?.in_show(id);
+        let mut live = loaded.clone();
+        let priced = live.price(&[line], &[], now)?;
+        skus.push(SheetSku {
+            id: sku.id.0,
+            specs: sku.specs.to_string(),
+            price_fen: sku.price.0,
+            list_price_fen: sku.list_price.0,
+            stock: sku.stock,
+            payable_fen: priced.payable.0,
+        });
+        if Some(sku.id) == cheapest {
+            quote = Some(live.quote(&priced));
         }
-    };
+    }
     Ok(Json(ProductSheet {
         product_id: p.id.0,
         title: p.title.clone(),
         subtitle: p.subtitle.clone(),
         facts,
         skus,
-        quoted_sku_id: cheapest.map(|s| s.id.0),
+        quoted_sku_id: cheapest.map(|s| s.0),
         quote,
     }))
 }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod error_page;
 pub mod login;
 pub mod moderation;
+pub mod orders;
 pub mod planning;
 pub mod products;
 pub mod promotions;
@@ -49,6 +50,7 @@ pub fn routes() -> Routes {
         .merge(moderation::routes())
         .merge(planning::routes())
         .merge(shows::routes())
+        .merge(orders::routes())
         .merge(areas::routes())
 }
 

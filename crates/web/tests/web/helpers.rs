@@ -17,6 +17,8 @@ pub struct TestApp {
     pub store: Arc<SqliteStore>,
     pub routes: Vec<(&'static str, Access)>,
     pub settings: Settings,
+    /// Where RTMP publishers connect (a free port per test).
+    pub rtmp: Option<std::net::SocketAddr>,
     _dir: TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -34,6 +36,7 @@ impl TestApp {
         let clock = VirtualClock::starting_at(T0);
         let mut settings = Settings::default();
         settings.server.port = 0;
+        settings.media.rtmp_port = 0;
         settings.data.dir = dir.path().to_owned();
         tweak(&mut settings);
         let store = Arc::new(SqliteStore::open(&settings.database_path(), Arc::new(clock.clone())).await.unwrap());
@@ -43,11 +46,12 @@ impl TestApp {
             .unwrap();
         let base = format!("http://{}", app.local_addr());
         let routes = app.route_table().to_vec();
+        let rtmp = app.state().media.rtmp_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
-        TestApp { base, clock, store, routes, settings, _dir: dir, _shutdown: tx }
+        TestApp { base, clock, store, routes, settings, rtmp, _dir: dir, _shutdown: tx }
     }
 
     pub fn url(&self, path: &str) -> String {

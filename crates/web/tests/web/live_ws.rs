@@ -201,3 +201,82 @@ async fn a_console_live_price_change_is_kept_on_the_show_and_seen_after_reconnec
     let error = desk.until("error").await;
     assert_eq!(error["field"], "price_fen", "{error}");
 }
+
+#[tokio::test]
+async fn a_console_reorder_is_kept_on_the_show_and_a_restarted_room_loads_it() {
+    use zhibo_store::ShowStore;
+    let app = TestApp::spawn().await;
+    let (room, _) = demo_room(&app).await;
+    let shop = app.store.first_shop().await.unwrap().unwrap();
+    let show = app.store.show_by_title(shop.id, zhibo_web::demo::DEMO_SHOW).await.unwrap().unwrap();
+    let planned: Vec<i64> =
+        app.store.show(shop.id, show.id).await.unwrap().unwrap().lineup.iter().map(|l| l.product.0).collect();
+    assert!(planned.len() >= 3, "the demo lineup has room to move: {planned:?}");
+    let last = *planned.last().unwrap();
+    let cookie = session_cookie(&app, "assistant").await;
+    let mut desk = Peer::open(&app, &format!("{room}/console"), Some(&cookie)).await.unwrap();
+    let mut viewer = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": last, "position": 0})).await;
+    let frame = viewer.until("lineup_reordered").await;
+    let mut expected = vec![last];
+    expected.extend(&planned[..planned.len() - 1]);
+    let order: Vec<i64> = frame["products"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap()).collect();
+    assert_eq!(order, expected);
+
+    // Kept on the show's lineup rows...
+    let stored: Vec<i64> =
+        app.store.show(shop.id, show.id).await.unwrap().unwrap().lineup.iter().map(|l| l.product.0).collect();
+    assert_eq!(stored, expected);
+    // ...so a room started afresh over the same store (a server restart) loads it.
+    let restarted = zhibo_web::live_ws::Live::new(app.store.clone(), std::sync::Arc::new(app.clock.clone()));
+    let who = zhibo_live::Identity {
+        actor: zhibo_domain::event::Actor::Viewer("after-restart".into()),
+        name: "观众".into(),
+        role: None,
+        kind: zhibo_live::ConnectionKind::Viewer,
+    };
+    let mut connection = restarted.hub.connect(show.id, who).await.unwrap();
+    let snapshot: Value = serde_json::from_slice(&connection.outbound.next().await.unwrap()).unwrap();
+    let loaded: Vec<i64> =
+        snapshot["products"].as_array().unwrap().iter().map(|p| p["product"].as_i64().unwrap()).collect();
+    assert_eq!(loaded, expected);
+}
+
+#[tokio::test]
+async fn a_banned_viewer_gets_the_banned_error_for_comments_and_likes_over_the_socket() {
+    let app = TestApp::spawn().await;
+    let (room, _) = demo_room(&app).await;
+    let cookie = session_cookie(&app, "assistant").await;
+    let mut desk = Peer::open(&app, &format!("{room}/console"), Some(&cookie)).await.unwrap();
+    let mut troll = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+    let mut other = Peer::open(&app, &format!("{room}/viewer"), None).await.unwrap();
+
+    troll.say(json!({"v": 1, "type": "comment", "text": "刷屏刷屏"})).await;
+    let comment = desk.until("comment").await;
+    desk.say(json!({"v": 1, "type": "ban", "viewer": comment["viewer"]})).await;
+    // The ban has no frame of its own; a topic pinned after it on the same
+    // socket tells the troll's side the ban is in.
+    desk.say(json!({"v": 1, "type": "pin_topic", "text": "文明发言"})).await;
+    troll.until("topic").await;
+
+    troll.say(json!({"v": 1, "type": "comment", "text": "再来"})).await;
+    assert_eq!(troll.until("error").await["code"], "banned");
+    troll.say(json!({"v": 1, "type": "like", "count": 3})).await;
+    assert_eq!(troll.until("error").await["code"], "banned");
+    // The room goes on for everyone else.
+    other.say(json!({"v": 1, "type": "comment", "text": "主播好"})).await;
+    let seen = desk.until("comment").await;
+    assert_eq!(seen["text"], "主播好");
+
+    // The console's presentation messages are refused on a viewer socket.
+    for m in [
+        json!({"v": 1, "type": "set_welcome", "template": "{name} 来了"}),
+        json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 0}),
+        json!({"v": 1, "type": "pin_comment", "comment": seen["id"]}),
+        json!({"v": 1, "type": "unpin_comment"}),
+    ] {
+        other.say(m.clone()).await;
+        assert_eq!(other.until("error").await["code"], "forbidden", "{m}");
+    }
+}

@@ -219,6 +219,51 @@ async fn a_rule_naming_another_shops_product_is_refused() {
 }
 
 #[tokio::test]
+async fn a_stored_live_price_may_price_one_sku_of_a_product_but_not_another_products_sku() {
+    let app = TestApp::spawn().await;
+    let shop = app.store.first_shop().await.unwrap().unwrap().id;
+    let tea = app.store.product_by_title(shop, "云南古树普洱茶 357g").await.unwrap().unwrap();
+    let skus = app.store.product(shop, tea.id).await.unwrap().unwrap().skus;
+    assert!(skus.len() >= 2, "the demo's tea has a single cake and a gift box");
+    let (single, gift_box) = (&skus[0], &skus[1]);
+    let (_, rice) = demo_skus(&app).await;
+    let op = app.api_signed_in("operator").await;
+    let create = |rule: Value| {
+        let body =
+            json!({"name": "礼盒直播价", "starts_at_ms": T0.0, "ends_at_ms": T0.plus_secs(3_600).0, "rule": rule});
+        let (op, app) = (&op, &app);
+        async move { op.send_json(app, Method::POST, "/api/v1/promotions", &body.to_string()).await }
+    };
+    // the rice's SKU named under the tea: refused, naming the items (as the
+    // domain's own checks of the rule name them)
+    let rule = json!({"kind": "live_price", "show": null, "items": [{"product": tea.id.0, "sku": rice, "price": 100}]});
+    let (status, e) = api_error(create(rule).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["fields"][0]["field"], "items", "{e}");
+    assert!(e["fields"][0]["message"].as_str().unwrap().contains(&format!("SKU {rice} is not one of")), "{e}");
+    // the same SKU twice: the domain's check
+    let twice = json!({"product": tea.id.0, "sku": gift_box.id.0, "price": 100});
+    let rule = json!({"kind": "live_price", "show": null, "items": [twice, twice]});
+    let (status, e) = api_error(create(rule).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["fields"][0]["field"], "items", "{e}");
+    assert!(e["fields"][0]["message"].as_str().unwrap().contains("listed twice"), "{e}");
+
+    // the gift box's own price; the single cake keeps its price
+    let price = gift_box.price.0 - 2_000;
+    let rule = json!({"kind": "live_price", "show": null,
+        "items": [{"product": tea.id.0, "sku": gift_box.id.0, "price": price}]});
+    let r = create(rule).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let viewer = app.api_signed_in("viewer").await;
+    for (sku, payable) in [(gift_box.id.0, price), (single.id.0, single.price.0)] {
+        let cart = json!({"lines": [{"sku_id": sku, "quantity": 1}]}).to_string();
+        let q: Value = viewer.send_json(&app, Method::POST, "/api/v1/pricing/quote", &cart).await.json().await.unwrap();
+        assert_eq!(q["payable_fen"].as_i64(), Some(payable), "SKU {sku}: {q}");
+    }
+}
+
+#[tokio::test]
 async fn a_gift_is_promised_only_while_its_stock_lasts() {
     use zhibo_domain::stock::StockChange;
     use zhibo_store::StockStore;

@@ -51,11 +51,12 @@ async fn the_product_sheet_prices_one_unit_with_the_live_promotions() {
     assert_eq!(sheet["quote"]["subtotal_fen"].as_i64(), Some(cheapest), "{sheet}");
     let before = sheet["quote"]["payable_fen"].as_i64().unwrap();
 
-    // a shop-wide 满减 the one unit reaches now lowers the sheet's price
+    // a shop-wide 满减 the one unit reaches now (at its price in the show,
+    // after the lineup's live price) lowers the sheet's price
     let op = app.api_signed_in("operator").await;
     let rule = PromotionRule::FullReduction(FullReduction {
         scope: Scope::Shop,
-        form: ReductionForm::Tiers(vec![ReductionTier { threshold: Fen(cheapest), off: Fen(100) }]),
+        form: ReductionForm::Tiers(vec![ReductionTier { threshold: Fen(before), off: Fen(100) }]),
     });
     let body = json!({"name": "一件减一元", "starts_at_ms": T0.0, "ends_at_ms": T0.plus_secs(3_600).0,
         "rule": serde_json::to_value(rule).unwrap()});

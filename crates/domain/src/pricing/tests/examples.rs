@@ -94,6 +94,70 @@ fn cases() -> Vec<Case> {
             ..Case::default()
         },
         Case {
+            name: "a SKU's own live price comes before its product's; other SKUs keep the product's",
+            // the demo's tea: 单饼 SKU 11 at ¥199, 礼盒 SKU 12 at ¥379, a third SKU 13 at ¥299
+            lines: vec![sku_line(1, 11, 19900, 1), sku_line(1, 12, 37900, 1), sku_line(1, 13, 29900, 1)],
+            promotions: vec![promo(1, live_skus(None, &[(1, None, 16900), (1, Some(12), 34900)]))],
+            // SKU 11: product item 16900 (off 3000); SKU 12: own item 34900 (off 3000);
+            // SKU 13: product item 16900 (off 13000); Σ 16900 + 34900 + 16900 = 68700
+            totals: vec![16900, 34900, 16900],
+            payable: 68700,
+            discounts: vec![(1, 3000), (1, 3000), (1, 13000)],
+            ..Case::default()
+        },
+        Case {
+            name: "a SKU's own live price wins in its rule even when its product's is lower",
+            lines: vec![sku_line(1, 12, 37900, 1)],
+            promotions: vec![promo(1, live_skus(None, &[(1, None, 16900), (1, Some(12), 34900)]))],
+            // the SKU item is the rule's price for SKU 12: 34900, not 16900; off 3000
+            totals: vec![34900],
+            payable: 34900,
+            discounts: vec![(1, 3000)],
+            ..Case::default()
+        },
+        Case {
+            name: "SKU items only: a SKU without one keeps its own price",
+            lines: vec![sku_line(1, 11, 19900, 2), sku_line(1, 12, 37900, 1)],
+            promotions: vec![promo(1, live_skus(None, &[(1, Some(11), 16900)]))],
+            // SKU 11: 2×16900 = 33800 (off 2×3000 = 6000); SKU 12: 37900, untouched
+            totals: vec![33800, 37900],
+            payable: 71700,
+            discounts: vec![(1, 6000)],
+            ..Case::default()
+        },
+        Case {
+            name: "a SKU item never raises its price",
+            lines: vec![sku_line(1, 11, 19900, 1)],
+            promotions: vec![promo(1, live_skus(None, &[(1, None, 10000), (1, Some(11), 25000)]))],
+            // SKU 11's own item 25000 > 19900: the cart's price stands, the product item is not used
+            totals: vec![19900],
+            payable: 19900,
+            ..Case::default()
+        },
+        Case {
+            name: "across rules the lowest live price still wins, SKU item or not",
+            lines: vec![sku_line(1, 12, 37900, 1)],
+            promotions: vec![
+                promo(1, live_skus(None, &[(1, Some(12), 34900)])),
+                promo(2, live_skus(None, &[(1, None, 30000)])),
+            ],
+            // rule 1 gives SKU 12 34900, rule 2 gives it 30000: min 30000, off 7900, from rule 2
+            totals: vec![30000],
+            payable: 30000,
+            discounts: vec![(2, 7900)],
+            ..Case::default()
+        },
+        Case {
+            name: "a SKU item of show 7 reaches only that SKU's line added in show 7",
+            lines: vec![sku_line(1, 12, 37900, 1).in_show(7), sku_line(1, 12, 37900, 1)],
+            promotions: vec![promo(1, live_skus(Some(7), &[(1, Some(12), 34900)]))],
+            // 34900 + 37900 = 72800; off 3000 on the first line only
+            totals: vec![34900, 37900],
+            payable: 72800,
+            discounts: vec![(1, 3000)],
+            ..Case::default()
+        },
+        Case {
             name: "flash price within the buyer's limit",
             lines: vec![line(1, 10000, 1)],
             promotions: vec![promo(1, flash(&[(1, 6000, 10, 2)]))],

@@ -29,6 +29,12 @@ pub(super) fn line(product: i64, price: i64, quantity: u32) -> CartLine {
     CartLine::new(ProductId(product), sku(product), Fen(price), quantity, None).unwrap()
 }
 
+/// A line of `quantity` units of SKU `sku` of product `product` at `price` fen,
+/// for products with several SKUs.
+pub(super) fn sku_line(product: i64, sku: i64, price: i64, quantity: u32) -> CartLine {
+    CartLine::new(ProductId(product), SkuId(sku), Fen(price), quantity, None).unwrap()
+}
+
 pub(super) fn products(ids: &[i64]) -> Scope {
     Scope::Products(ids.iter().map(|&p| ProductId(p)).collect())
 }
@@ -52,7 +58,18 @@ pub(super) fn promo(id: i64, rule: PromotionRule) -> Promotion {
 pub(super) fn live(show: Option<i64>, items: &[(i64, i64)]) -> PromotionRule {
     PromotionRule::LivePrice(LivePrice {
         show,
-        items: items.iter().map(|&(p, price)| LivePriceItem { product: ProductId(p), price: Fen(price) }).collect(),
+        items: items.iter().map(|&(p, price)| LivePriceItem::product(ProductId(p), Fen(price))).collect(),
+    })
+}
+
+/// Live-price items as (product, SKU or `None` for every SKU of it, price).
+pub(super) fn live_skus(show: Option<i64>, items: &[(i64, Option<i64>, i64)]) -> PromotionRule {
+    PromotionRule::LivePrice(LivePrice {
+        show,
+        items: items
+            .iter()
+            .map(|&(p, sku, price)| LivePriceItem { product: ProductId(p), sku: sku.map(SkuId), price: Fen(price) })
+            .collect(),
     })
 }
 

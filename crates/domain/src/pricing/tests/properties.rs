@@ -8,11 +8,15 @@ use proptest::sample::subsequence;
 
 use super::*;
 
+/// A line of SKU `product * 10` (the one flash sales name) or, now and
+/// then, of a second SKU `product * 10 + 1`, for live prices per SKU.
 fn arb_line() -> impl Strategy<Value = CartLine> {
-    (1i64..=4, 0i64..=15_000, 1u32..=3, any::<bool>()).prop_map(|(product, price, quantity, in_show)| {
-        let l = line(product, price, quantity);
-        if in_show { l.in_show(7) } else { l }
-    })
+    (1i64..=4, 0i64..=15_000, 1u32..=3, any::<bool>(), prop_oneof![3 => Just(0i64), 1 => Just(1i64)]).prop_map(
+        |(product, price, quantity, in_show, second)| {
+            let l = sku_line(product, product * 10 + second, price, quantity);
+            if in_show { l.in_show(7) } else { l }
+        },
+    )
 }
 
 fn arb_products() -> impl Strategy<Value = Vec<i64>> {
@@ -25,12 +29,24 @@ fn arb_scope() -> impl Strategy<Value = Scope> {
 
 fn arb_rule() -> impl Strategy<Value = PromotionRule> {
     prop_oneof![
-        (proptest::option::of(Just(7i64)), arb_products(), proptest::collection::vec(0i64..=15_000, 4)).prop_map(
-            |(show, ps, prices)| {
-                let items: Vec<(i64, i64)> = ps.iter().zip(prices).map(|(&p, price)| (p, price)).collect();
-                live(show, &items)
-            }
-        ),
+        // per product a product item, a SKU item, or both
+        (
+            proptest::option::of(Just(7i64)),
+            arb_products(),
+            proptest::collection::vec((0i64..=15_000, 0i64..=15_000, 0u8..3, 0i64..=1), 4)
+        )
+            .prop_map(|(show, ps, prices)| {
+                let mut items: Vec<(i64, Option<i64>, i64)> = Vec::new();
+                for (&p, (price, sku_price, which, second)) in ps.iter().zip(prices) {
+                    if which != 1 {
+                        items.push((p, None, price));
+                    }
+                    if which != 0 {
+                        items.push((p, Some(p * 10 + second), sku_price));
+                    }
+                }
+                live_skus(show, &items)
+            }),
         (arb_products(), proptest::collection::vec((0i64..=15_000, 1u32..=5, 1u32..=5), 4)).prop_map(|(ps, items)| {
             let items: Vec<(i64, i64, u32, u32)> =
                 ps.iter().zip(items).map(|(&p, (price, q, limit))| (p, price, q, limit.min(q))).collect();

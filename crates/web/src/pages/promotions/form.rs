@@ -455,7 +455,7 @@ fn live_price(r: &mut Reader<'_>, catalog: &Catalog) -> RuleRead {
     let product = r.product("product", catalog);
     let price = r.money("price", &["items"]);
     let show = r.show("show");
-    let rule = PromotionRule::LivePrice(LivePrice { show, items: vec![LivePriceItem { product, price }] });
+    let rule = PromotionRule::LivePrice(LivePrice { show, items: vec![LivePriceItem::product(product, price)] });
     // the rule's one item is the form's price field
     (rule, show, &[("items", "price")])
 }

@@ -85,9 +85,13 @@ fn live_price(r: &LivePrice, lang: Lang, names: &Names) -> String {
     let parts: Vec<String> = r
         .items
         .iter()
-        .map(|i| match lang {
-            Lang::ZhCn => format!("{} 直播价 {}", names.product(i.product), i.price),
-            Lang::En => format!("{}: live price {}", names.product(i.product), i.price),
+        .map(|i| {
+            // a SKU's own item names the SKU (its name carries the product's title)
+            let what = i.sku.map_or_else(|| names.product(i.product), |sku| names.sku(sku));
+            match lang {
+                Lang::ZhCn => format!("{what} 直播价 {}", i.price),
+                Lang::En => format!("{what}: live price {}", i.price),
+            }
         })
         .collect();
     parts.join(if lang == Lang::ZhCn { "；" } else { "; " }) + &show(r.show, lang)
@@ -236,9 +240,22 @@ mod tests {
         assert_eq!(promotion(&r, Lang::En, &names()), "2+ items 10% off; 3+ items 15% off (shop-wide)");
         let r = PromotionRule::LivePrice(LivePrice {
             show: Some(3),
-            items: vec![LivePriceItem { product: ProductId(1), price: Fen(19_900) }],
+            items: vec![LivePriceItem::product(ProductId(1), Fen(19_900))],
         });
         assert_eq!(promotion(&r, Lang::ZhCn, &names()), "普洱茶 直播价 ¥199.00（仅场次#3）");
+        // a SKU's own item is named by the SKU
+        let r = PromotionRule::LivePrice(LivePrice {
+            show: None,
+            items: vec![
+                LivePriceItem::product(ProductId(1), Fen(16_900)),
+                LivePriceItem::sku(ProductId(1), SkuId(7), Fen(15_900)),
+            ],
+        });
+        assert_eq!(promotion(&r, Lang::ZhCn, &names()), "普洱茶 直播价 ¥169.00；普洱茶（规格=单饼） 直播价 ¥159.00");
+        assert_eq!(
+            promotion(&r, Lang::En, &names()),
+            "普洱茶: live price ¥169.00; 普洱茶（规格=单饼）: live price ¥159.00"
+        );
         let r = PromotionRule::Gift(Gift {
             trigger: GiftTrigger::Spend { threshold: Fen(19_900), scope: Scope::Shop },
             gift_product: ProductId(1),

@@ -80,6 +80,7 @@ pub fn compact(input: &FormInput) -> (FormInput, usize, usize) {
     };
     let lineup = section("lineup_", &LINEUP_FIELDS, lineup_name);
     let run_sheet = section("run_", &RUN_FIELDS, run_name);
+    super::automation::compact_into(input, &mut out);
     (FormInput(out), lineup, run_sheet)
 }
 
@@ -336,6 +337,8 @@ pub struct Options {
     pub products: Vec<(i64, String, Fen)>,
     /// (id, display name, role name)
     pub people: Vec<(i64, String, &'static str)>,
+    /// The shop's coupons, for automatic reminders: (promotion id, name)
+    pub coupons: Vec<(i64, String)>,
 }
 
 /// Everything the form template shows.
@@ -350,6 +353,8 @@ pub struct FormView {
     pub assistant: Select,
     pub lineup: Vec<LineupRow>,
     pub run_sheet: Vec<RunRow>,
+    /// Run-sheet automation rows (super::automation).
+    pub automation: Vec<super::automation::AutoRow>,
     values: FormInput,
 }
 
@@ -376,6 +381,7 @@ impl FormView {
             assistant: Select { name: String::new(), error: None, options: Vec::new() },
             lineup: Vec::new(),
             run_sheet: Vec::new(),
+            automation: Vec::new(),
             values,
         };
         let people: Vec<(String, String)> =
@@ -407,6 +413,9 @@ impl FormView {
                 minutes: view.field(&run_name(n, "minutes"), "numeric"),
             })
             .collect();
+        let coupons: Vec<(String, String)> =
+            options.coupons.iter().map(|(id, name)| (id.to_string(), name.clone())).collect();
+        view.automation = super::automation::view_rows(&view, &view.values, t, &products, &coupons);
         view
     }
 
@@ -416,7 +425,7 @@ impl FormView {
         (!found.is_empty()).then(|| found.join("；"))
     }
 
-    fn field(&self, name: &str, inputmode: &'static str) -> Field {
+    pub(super) fn field(&self, name: &str, inputmode: &'static str) -> Field {
         Field {
             name: name.to_owned(),
             value: self.values.one(name).to_owned(),
@@ -440,7 +449,7 @@ impl FormView {
 
     /// A select with an empty first option labelled `none`; a value typed
     /// that is no longer offered (a product since deleted) stays chosen.
-    fn select(&self, name: &str, none: &str, options: &[(String, String)]) -> Select {
+    pub(super) fn select(&self, name: &str, none: &str, options: &[(String, String)]) -> Select {
         let current = self.values.one(name).trim();
         let mut choices = vec![Choice { value: String::new(), label: none.to_owned(), selected: current.is_empty() }];
         choices.extend(options.iter().map(|(value, label)| Choice {

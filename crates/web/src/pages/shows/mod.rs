@@ -8,6 +8,7 @@
 //! the API's [`transition`], so the `show.started` / `show.ended` events
 //! are logged the same way from either side. Times show in Beijing time.
 
+pub mod automation;
 pub mod form;
 
 use askama::Template;
@@ -286,7 +287,14 @@ async fn options(state: &AppState, shop: ShopId, t: &Msg) -> Result<Options, Web
         .filter(|(_, _, role)| eligible(*role))
         .map(|(id, name, role)| (id.0, name, t.role_name(role)))
         .collect();
-    Ok(Options { products, people })
+    let coupons = coupons(state, shop).await?;
+    Ok(Options { products, people, coupons })
+}
+
+/// The shop's coupons (promotion id, name), for automatic reminders.
+async fn coupons(state: &AppState, shop: ShopId) -> Result<Vec<(i64, String)>, WebError> {
+    let all = state.store.promotions_of_shop(shop).await?;
+    Ok(all.into_iter().filter(|p| p.kind == "coupon").map(|p| (p.id, p.name)).collect())
 }
 
 /// Which form: a new show, or editing show `id`.
@@ -337,7 +345,9 @@ pub async fn edit(
     let d = load(&state, shop, id).await?;
     d.show.lifecycle.check_editable().map_err(|e| WebError::Conflict(e.message))?;
     let options = options(&state, shop, t).await?;
-    let v = view(t, Target::Edit(id), form::from_detail(&d), Vec::new(), &options);
+    let mut values = form::from_detail(&d);
+    values.0.extend(automation::pairs(&state.store.show_actions(shop, RoomId(id)).await?));
+    let v = view(t, Target::Edit(id), values, Vec::new(), &options);
     Ok(render(&FormPage { l: ctx.layout, v })?.into_response())
 }
 
@@ -379,8 +389,10 @@ async fn save(
     let shop = signed.user.shop;
     let (values, lineup_rows, run_rows) = form::compact(&FormInput(pairs));
     let (input, reading) = form::read(&values, lineup_rows, run_rows);
-    let errors = match check_plan(&state, shop, &input).await? {
-        Ok(draft) if reading.is_empty() => {
+    let coupon_ids: Vec<i64> = coupons(&state, shop).await?.into_iter().map(|(id, _)| id).collect();
+    let (actions, action_errors) = automation::read(&values, &input, &coupon_ids);
+    let mut errors = match check_plan(&state, shop, &input).await? {
+        Ok(draft) if reading.is_empty() && action_errors.is_empty() => {
             let id = match target {
                 Target::New => state.store.create_show(shop, &draft).await?.0,
                 Target::Edit(id) => {
@@ -392,6 +404,13 @@ async fn save(
                     id
                 }
             };
+            // The actions name the show's id, so they follow its row; a new
+            // show has no actions yet, whatever ids were posted.
+            let actions: Vec<_> = match target {
+                Target::New => actions.into_iter().map(|(_, spec)| (None, spec)).collect(),
+                Target::Edit(_) => actions,
+            };
+            state.store.save_show_actions(shop, RoomId(id), &actions).await?;
             let to = format!("/live/shows/{id}");
             if is_htmx(&headers) {
                 // htmx follows a 303 itself and would swap the page into the form
@@ -402,6 +421,7 @@ async fn save(
         Ok(_) => form::merge(reading, &[], lineup_rows, run_rows),
         Err(domain) => form::merge(reading, &domain, lineup_rows, run_rows),
     };
+    errors.extend(action_errors);
     let options = options(&state, shop, t).await?;
     let v = view(t, target, values, errors, &options);
     if is_htmx(&headers) {
