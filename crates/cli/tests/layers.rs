@@ -13,7 +13,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("zhibo-live", &["zhibo-domain", "zhibo-store"]),
     ("zhibo-media", &["zhibo-domain", "zhibo-store"]),
     ("zhibo-sim", &["zhibo-domain"]),
-    ("zhibo-web", &["zhibo-domain", "zhibo-store", "zhibo-sheets", "zhibo-live", "zhibo-media"]),
+    ("zhibo-web", &["zhibo-domain", "zhibo-store", "zhibo-sheets", "zhibo-live", "zhibo-media", "zhibo-sim"]),
     ("zhibo", &["zhibo-domain", "zhibo-store", "zhibo-web", "zhibo-sheets", "zhibo-live", "zhibo-sim"]),
 ];
 

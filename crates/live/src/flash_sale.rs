@@ -512,7 +512,12 @@ mod tests {
     const T: Timestamp = Timestamp(1_000_000);
 
     fn address(phone: &str) -> AddressInput {
-        AddressInput { name: "张三".into(), phone: phone.into(), region: "浙江省杭州市".into(), detail: "西湖区文三路 1 号".into() }
+        AddressInput {
+            name: "张三".into(),
+            phone: phone.into(),
+            region: "浙江省杭州市".into(),
+            detail: "西湖区文三路 1 号".into(),
+        }
     }
 
     fn terms(quantity: u32, per_buyer: u32) -> FlashSaleTerms {

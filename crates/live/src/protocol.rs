@@ -468,6 +468,16 @@ pub enum Frame {
     /// Console only, standalone: the live figures (crate::figures).
     Figures(crate::figures::FiguresView),
     Error(ProtocolError),
+    /// Console only, standalone: a viewer was muted, so every console (and
+    /// the simulated audience's observer, web/src/sim_audience) knows.
+    ViewerMuted {
+        viewer: String,
+        minutes: u32,
+    },
+    /// Console only, standalone: a viewer was banned.
+    ViewerBanned {
+        viewer: String,
+    },
 }
 
 impl Frame {

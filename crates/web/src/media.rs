@@ -36,6 +36,8 @@ use crate::state::AppState;
 #[derive(Debug, Default)]
 pub struct Media {
     server: OnceLock<MediaServer>,
+    /// The pre-flight check's upload budgets and each show's last push.
+    pub preflight: crate::api::preflight::Preflight,
 }
 
 impl Media {
@@ -76,6 +78,7 @@ pub async fn start(state: &AppState) {
 /// Media events to the show's room.
 async fn forward(state: AppState, mut events: mpsc::Receiver<MediaEvent>) {
     while let Some(event) = events.recv().await {
+        state.media.preflight.note_push(event.show, event.health.as_ref(), state.clock.now());
         let health = event.health.as_ref().and_then(|h| serde_json::to_value(h).ok());
         let kind = match event.kind {
             MediaEventKind::Started => StreamEvent::Started,

@@ -873,7 +873,8 @@ impl Room {
                 let until = now.plus_secs(i64::from(minutes) * 60);
                 self.muted.insert(target, until);
                 let payload = serde_json::json!({ "viewer": viewer, "minutes": minutes, "until": until });
-                self.append("viewer.muted", actor, payload, Then::Nothing);
+                let frame = protocol::single(&Frame::ViewerMuted { viewer, minutes });
+                self.append("viewer.muted", actor, payload, Then::Consoles(frame));
             }
             ClientMessage::ApproveComment { .. }
             | ClientMessage::RejectComment { .. }
@@ -896,7 +897,8 @@ impl Room {
             ClientMessage::Ban { viewer } => {
                 let target = Actor::parse(&viewer).map_err(|e| ProtocolError::field("viewer", e.to_string()))?;
                 self.banned.insert(target);
-                self.append("viewer.banned", actor, serde_json::json!({ "viewer": viewer }), Then::Nothing);
+                let frame = protocol::single(&Frame::ViewerBanned { viewer: viewer.clone() });
+                self.append("viewer.banned", actor, serde_json::json!({ "viewer": viewer }), Then::Consoles(frame));
             }
         }
         Ok(())

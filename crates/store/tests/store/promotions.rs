@@ -138,3 +138,52 @@ async fn claiming_something_that_is_not_a_coupon_is_not_found() {
     assert!(t.store.claim_coupon(id, buyers[0], T0).await.is_err());
     assert!(t.store.claim_coupon(9999, buyers[0], T0).await.is_err());
 }
+
+#[tokio::test]
+async fn live_prices_stored_before_and_after_sku_items_both_come_back() {
+    use zhibo_domain::promotion::{LivePrice, LivePriceItem, Promotion, PromotionDraft, PromotionRule};
+    use zhibo_domain::{ProductId, SkuId, ids::PromotionId};
+    use zhibo_store::promotions::{StoredPromotion, new_promotion};
+    let t = TestStore::new().await;
+    let (shop, _) = shop_with_buyers(&t, 0).await;
+    let live = |rule: serde_json::Value| NewPromotion {
+        shop,
+        show: None,
+        kind: "live_price".into(),
+        name: "直播价".into(),
+        starts_at: T0,
+        ends_at: T0.plus_secs(3600),
+        budget: None,
+        rule,
+        coupon: None,
+    };
+    // a row written before live-price items could name a SKU
+    let old = json!({"kind": "live_price", "show": 3, "items": [{"product": 7, "price": 19900}]});
+    let id = t.store.create_promotion(&live(old)).await.unwrap();
+    let StoredPromotion::Promotion(p) = t.store.promotion(id).await.unwrap().unwrap().to_domain().unwrap() else {
+        panic!("a live price is a promotion")
+    };
+    let PromotionRule::LivePrice(rule) = p.rule() else { panic!("read back as a live price") };
+    assert_eq!(rule.items, [LivePriceItem::product(ProductId(7), Fen(19900))]);
+    assert_eq!(rule.price_for(ProductId(7), SkuId(71)), Some(Fen(19900)), "every SKU of the product");
+
+    // a product item and a SKU item, written through the store's own record
+    let items =
+        vec![LivePriceItem::product(ProductId(7), Fen(16900)), LivePriceItem::sku(ProductId(7), SkuId(72), Fen(34900))];
+    let draft = PromotionDraft {
+        id: PromotionId(0),
+        name: "礼盒直播价".into(),
+        starts_at: T0,
+        ends_at: T0.plus_secs(3600),
+        budget: None,
+        rule: PromotionRule::LivePrice(LivePrice { show: None, items }),
+    };
+    let record = new_promotion(shop, None, &Promotion::new(draft).unwrap()).unwrap();
+    let id = t.store.create_promotion(&record).await.unwrap();
+    let stored = t.store.promotion(id).await.unwrap().unwrap();
+    assert_eq!(stored.rule["items"][0].get("sku"), None, "a product item is stored as before");
+    let StoredPromotion::Promotion(p) = stored.to_domain().unwrap() else { panic!("a live price is a promotion") };
+    let PromotionRule::LivePrice(rule) = p.rule() else { panic!("read back as a live price") };
+    assert_eq!(rule.price_for(ProductId(7), SkuId(72)), Some(Fen(34900)));
+    assert_eq!(rule.price_for(ProductId(7), SkuId(71)), Some(Fen(16900)));
+}

@@ -56,7 +56,9 @@ function drawSale() {
   $("flash-state").textContent = state === "scheduled" ? `${d.startsIn} ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`
     : state === "running" ? d.running : d.ended;
   box.dataset.state = state;
-  $("flash-buy").disabled = state !== "running" || sale.left === 0 || d.signedIn !== "true";
+  // Also done once this buyer may buy no more (won up to the limit, or refused for it).
+  const done = d.limitFor === String(sale.sale);
+  $("flash-buy").disabled = state !== "running" || sale.left === 0 || d.signedIn !== "true" || done;
 }
 
 function wireViewer(box, send) {
@@ -85,6 +87,9 @@ function result(f) {
   if (f.request === box.dataset.request) box.dispatchEvent(new Event("flash-answered"));
   $("flash-message").textContent = f.ok ? `${box.dataset.won} #${f.order} · ${yuan(f.price_fen * f.quantity)}` : f.message;
   box.dataset.result = f.ok ? "won" : f.reason;
+  const won = (box.dataset.won_units = String(Number(f.ok ? f.quantity : 0) + Number(box.dataset.won_units || 0)));
+  if (f.reason === "limit_reached" || (sale && Number(won) >= sale.per_buyer)) box.dataset.limitFor = String(f.sale);
+  drawSale();
 }
 
 // ---- console

@@ -82,11 +82,14 @@ async function openSheet(product) {
   list($("sheet-facts"), s.facts, (f) => el("li", { text: `${f.label}：${f.value}` }));
   // each option at what one unit of it costs in this show (the live price
   // takes the same amount off every option), the shop's price struck through
-  list($("sheet-skus"), s.skus, (k) => el("li", { "data-sku": String(k.id) },
-    el("span", { text: `${k.specs} · ` }),
-    el("span", { class: "price", text: yuan(k.payable_fen) }),
-    k.payable_fen < k.price_fen ? el("s", { text: yuan(k.price_fen) }) : "",
-    el("span", { text: ` · ${t.stock} ${k.stock}` })));
+  list($("sheet-skus"), s.skus, (k) => {
+    const lower = k.payable_fen < k.price_fen;
+    return el("li", { "data-sku": String(k.id) },
+      el("span", { text: `${k.specs} · ` }),
+      el("span", { class: "price", text: yuan(k.payable_fen) }),
+      lower ? " " : "", lower ? el("s", { text: yuan(k.price_fen) }) : "",
+      el("span", { text: ` · ${t.stock} ${k.stock}` }));
+  });
   const lines = document.documentElement.lang === "en" ? s.quote.explanation_en : s.quote.explanation_zh;
   list($("sheet-explain"), lines, (line) => el("li", { text: line }));
   $("sheet-payable").textContent = yuan(s.quote.payable_fen);

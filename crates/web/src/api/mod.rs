@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod json;
 pub mod orders;
+pub mod preflight;
 pub mod promotions;
 pub mod shows;
 pub mod viewer;
@@ -42,6 +43,7 @@ pub fn routes() -> Routes {
         .merge(orders::routes())
         .merge(shows::routes())
         .merge(viewer::routes())
+        .merge(preflight::routes())
 }
 
 #[derive(OpenApi)]
@@ -63,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(orders::OrdersApi::openapi());
     doc.merge(shows::ShowsApi::openapi());
     doc.merge(viewer::ViewerApi::openapi());
+    doc.merge(preflight::PreflightApi::openapi());
     doc
 }
 
