@@ -15,10 +15,13 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
     let mut settings = Settings::default();
     settings.server.port = port;
     settings.data.dir = data;
+    // A newcomer sees a lively room at once: simulated viewers, labelled so.
+    settings.sim.demo_audience = true;
     settings.validate()?;
     let store = open_store(&settings).await?;
     let seeded = seed(&store).await.map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
     let app = Application::build(settings.clone(), Arc::new(store), clock()).await?;
+    start_audience(&app).await;
     let shutdown = shutdown_signal();
     let url = format!("http://{}", app.local_addr());
     println!("zhibo {} 演示已启动 / demo running", env!("CARGO_PKG_VERSION"));
@@ -37,10 +40,25 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
     app.run_until(shutdown).await.context("server stopped with an error")
 }
 
+/// The demo show's simulated audience when `[sim] demo_audience` is on,
+/// stepped once a wall-clock second. A failure only costs the audience.
+async fn start_audience(app: &Application) {
+    use zhibo_web::sim_audience::{Pace, pages::start_configured};
+    match start_configured(app.state(), Pace::Wall(std::time::Duration::from_secs(1))).await {
+        Ok(Some(status)) => println!(
+            "  模拟观众 / simulated audience: {} (seed {}); /live/shows/…/audience 可暂停 / pause it there",
+            status.scenario, status.seed
+        ),
+        Ok(None) => {}
+        Err(error) => eprintln!("模拟观众未启动 / simulated audience not started: {error}"),
+    }
+}
+
 pub async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = config::load(config_file.as_deref())?;
     let store = open_store(&settings).await?;
     let app = Application::build(settings, Arc::new(store), clock()).await?;
+    start_audience(&app).await;
     let shutdown = shutdown_signal();
     tracing::info!(address = %app.local_addr(), "zhibo listening");
     println!("zhibo listening on http://{}/", app.local_addr());

@@ -83,6 +83,15 @@ enum BenchCommand {
         /// Skip the Mesa (Python) peer
         #[arg(long)]
         no_peer: bool,
+        /// Live mode instead: simulated viewers attached to a real room on the wall clock
+        #[arg(long)]
+        live: bool,
+        /// Live mode: simulated viewers to hold in the room at once
+        #[arg(long, default_value_t = 10_000)]
+        viewers: u32,
+        /// Live mode: wall seconds measured after the crowd arrived
+        #[arg(long, default_value_t = 60)]
+        seconds: u32,
     },
     /// 定价引擎：20行购物车、10个促销、5张券 / the pricing engine: 20 lines, 10 promotions, 5 coupons
     Pricing {
@@ -111,6 +120,24 @@ enum BenchCommand {
     /// One load process of `bench fanout` (started by it; plan on stdin)
     #[command(hide = true)]
     FanoutLoad,
+    /// 视频分发：一路 600 kbps 推流、N 个 HTTP-FLV 观众，对照 nginx-rtmp / one 600 kbps publisher, N HTTP-FLV viewers, beside nginx-rtmp
+    Media {
+        /// Viewers to connect (each plays the whole stream)
+        #[arg(long, default_value_t = 200)]
+        viewers: usize,
+        /// Seconds of the measured window
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Print one JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Skip the nginx-rtmp peer
+        #[arg(long)]
+        no_peer: bool,
+    },
+    /// One load process of `bench media` (started by it; plan on stdin)
+    #[command(hide = true)]
+    MediaLoad,
     /// 秒杀：K 件、N 个买家经 WebSocket 同时抢购，对照 Redis Lua / K units, N buyers over WebSockets, beside Redis with a Lua script
     FlashSale {
         /// Units on sale
@@ -147,6 +174,15 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
+    if let Command::Bench { which: BenchCommand::MediaLoad } = cli.command {
+        return match bench::media::child_main() {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("zhibo bench media-load: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -162,11 +198,18 @@ fn main() -> std::process::ExitCode {
             Command::Backup { to, config, data } => commands::backup(to, config, data).await,
             Command::Bench { which: BenchCommand::Pricing { json, seconds } } => commands::bench_pricing(json, seconds),
             Command::Sim { scenario, seed, json, log } => sim::play(scenario, seed, json, log),
-            Command::Bench { which: BenchCommand::Sim { json, no_peer } } => sim::bench(json, !no_peer),
+            Command::Bench { which: BenchCommand::Sim { live: true, viewers, seconds, json, .. } } => {
+                bench::sim_live::command(viewers, seconds, json).await
+            }
+            Command::Bench { which: BenchCommand::Sim { json, no_peer, .. } } => sim::bench(json, !no_peer),
             Command::Bench { which: BenchCommand::Fanout { viewers, seconds, json, no_peer } } => {
                 commands::bench_fanout(viewers, seconds, json, !no_peer).await
             }
             Command::Bench { which: BenchCommand::FanoutLoad } => Ok(()),
+            Command::Bench { which: BenchCommand::Media { viewers, seconds, json, no_peer } } => {
+                bench::media::command(viewers, seconds, json, !no_peer).await
+            }
+            Command::Bench { which: BenchCommand::MediaLoad } => Ok(()),
             Command::Bench { which: BenchCommand::FlashSale { units, buyers, in_flight, seconds, json, no_peer } } => {
                 let options = bench::flash_sale::Options { units, buyers, in_flight, seconds, peer: !no_peer };
                 bench::flash_sale::command(options, json).await

@@ -139,6 +139,41 @@ pub trait RoomData: Send + Sync + std::fmt::Debug {
     async fn automation(&self, _room: RoomId) -> Result<Vec<zhibo_domain::automation::ShowAction>, LiveError> {
         Ok(Vec::new())
     }
+
+    /// A coupon viewers of this room may claim now, with the set of
+    /// accounts that already hold a claim of it (crate::reminders: the
+    /// 领券提醒 goes to everyone else). `Refused` naming `coupon` when it is
+    /// not claimable here now (unknown, another shop's, off, sold out).
+    async fn coupon_claimers(&self, _room: RoomId, _coupon: i64) -> Result<CouponClaimers, LiveError> {
+        Err(LiveError::Unsupported("coupon_claimers"))
+    }
+
+    /// The accounts with a non-empty cart in this show and no order placed
+    /// since their cart last changed (crate::reminders: the cart nudge). By
+    /// default none.
+    async fn waiting_carts(&self, _room: RoomId) -> Result<Vec<WaitingCart>, LiveError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A claimable coupon and who holds it ([`RoomData::coupon_claimers`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CouponClaimers {
+    pub coupon: i64,
+    pub name: String,
+    /// How many are left to claim.
+    pub left: i64,
+    pub claimed_by: std::collections::HashSet<zhibo_domain::UserId>,
+}
+
+/// A buyer's cart waiting for an order ([`RoomData::waiting_carts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingCart {
+    pub buyer: zhibo_domain::UserId,
+    /// Units over all its SKUs.
+    pub units: u64,
+    /// When the cart last changed, on the store's clock.
+    pub changed_at: zhibo_domain::Timestamp,
 }
 
 /// A console's manual stock change (手工调整) for one lineup product.

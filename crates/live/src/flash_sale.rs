@@ -26,12 +26,17 @@
 //! the frames viewers and consoles get.
 
 use serde::Serialize;
-use std::collections::HashMap;
+use std::sync::Arc;
 use zhibo_domain::event::Actor;
 use zhibo_domain::order::ShippingAddress;
 use zhibo_domain::{Fen, FlashSaleId, OrderId, ProductId, SkuId, Timestamp, UserId};
 
 use crate::protocol::{ClientMessage, ErrorCode, ProtocolError};
+
+pub mod board;
+pub mod wire;
+
+pub use board::{FlashBoards, SaleBoard};
 
 /// Most units one sale may offer.
 pub const MAX_QUANTITY: u32 = 100_000;
@@ -59,18 +64,23 @@ pub struct AddressInput {
 impl AddressInput {
     /// The checked address; the error names the field as `address.<field>`.
     pub fn parse(&self) -> Result<ShippingAddress, ProtocolError> {
-        ShippingAddress::parse(&self.name, &self.phone, &self.region, &self.detail).map_err(|errors| {
-            let field = match errors.first().map(|e| e.field) {
-                Some("name") => "address.name",
-                Some("phone") => "address.phone",
-                Some("region") => "address.region",
-                Some("detail") => "address.detail",
-                _ => "address",
-            };
-            let message = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
-            ProtocolError::field(field, message)
-        })
+        parse_address([&self.name, &self.phone, &self.region, &self.detail])
     }
+}
+
+/// name, phone, region, detail → the checked address.
+pub(crate) fn parse_address([name, phone, region, detail]: [&str; 4]) -> Result<ShippingAddress, ProtocolError> {
+    ShippingAddress::parse(name, phone, region, detail).map_err(|errors| {
+        let field = match errors.first().map(|e| e.field) {
+            Some("name") => "address.name",
+            Some("phone") => "address.phone",
+            Some("region") => "address.region",
+            Some("detail") => "address.detail",
+            _ => "address",
+        };
+        let message = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
+        ProtocolError::field(field, message)
+    })
 }
 
 /// What a console asks for: checked by [`check`] before it reaches the room.
@@ -197,32 +207,24 @@ pub enum SaleState {
     Ended,
 }
 
-/// One sale's hot state.
-#[derive(Debug, Clone)]
+/// One sale's hot state. The buyers' books (units taken, remembered
+/// answers) live on the sale's [`SaleBoard`], shared with the room's
+/// connections so they can answer final refusals themselves
+/// ([`board`]); only this value, on the room task, decides wins.
+#[derive(Debug)]
 pub struct FlashSale {
     terms: FlashSaleTerms,
+    board: Arc<SaleBoard>,
     sold: u32,
     pending: u32,
-    /// Units each buyer has won or has pending.
-    per_buyer: HashMap<UserId, u32>,
-    answers: HashMap<(UserId, String), Outcome>,
-    refusals_kept: usize,
     attempts: u64,
     stopped: bool,
 }
 
 impl FlashSale {
     pub fn new(terms: FlashSaleTerms) -> FlashSale {
-        FlashSale {
-            terms,
-            sold: 0,
-            pending: 0,
-            per_buyer: HashMap::new(),
-            answers: HashMap::new(),
-            refusals_kept: 0,
-            attempts: 0,
-            stopped: false,
-        }
+        let board = Arc::new(SaleBoard::new(terms.clone()));
+        FlashSale { terms, board, sold: 0, pending: 0, attempts: 0, stopped: false }
     }
 
     /// A sale reloaded after a restart: its committed wins count against
@@ -231,11 +233,15 @@ impl FlashSale {
         let mut sale = FlashSale::new(running.terms);
         for win in running.wins {
             sale.sold += win.quantity;
-            *sale.per_buyer.entry(win.buyer).or_default() += win.quantity;
+            let mut books = sale.board.books(win.buyer);
+            let book = books.entry(win.buyer).or_default();
+            book.committed += win.quantity;
+            book.taken += win.quantity;
             if let Some(request) = win.request {
-                sale.answers.insert((win.buyer, request), Outcome::Won { quantity: win.quantity, order: win.order });
+                book.answers.insert(request, Outcome::Won { quantity: win.quantity, order: win.order });
             }
         }
+        sale.publish();
         sale
     }
 
@@ -245,6 +251,11 @@ impl FlashSale {
 
     pub fn id(&self) -> FlashSaleId {
         self.terms.sale
+    }
+
+    /// The view the room's connections read.
+    pub fn board(&self) -> &Arc<SaleBoard> {
+        &self.board
     }
 
     /// Units neither sold nor pending.
@@ -260,9 +271,9 @@ impl FlashSale {
         self.pending
     }
 
-    /// Attempts judged so far (replays not counted).
+    /// Attempts judged so far, by the room or at the edge (replays not counted).
     pub fn attempts(&self) -> u64 {
-        self.attempts
+        self.attempts + self.board.edge_attempts()
     }
 
     pub fn state(&self, now: Timestamp) -> SaleState {
@@ -283,37 +294,48 @@ impl FlashSale {
     /// Stops taking attempts; pending wins still commit or fail.
     pub fn stop(&mut self) {
         self.stopped = true;
+        self.board.stop();
+    }
+
+    fn publish(&self) {
+        self.board.publish(self.sold, self.remaining());
     }
 
     /// Judges one attempt. `quantity` has been checked to be at least 1.
     pub fn attempt(&mut self, buyer: UserId, quantity: u32, request: &str, now: Timestamp) -> Decision {
-        let key = (buyer, request.to_owned());
-        if let Some(previous) = self.answers.get(&key) {
+        let state = self.state(now);
+        let remaining = self.remaining();
+        // The buyer's shard stays locked from the look-up to the answer,
+        // so an edge judging the same request waits and then replays it.
+        let mut books = self.board.books(buyer);
+        if let Some(previous) = books.get(&buyer).and_then(|b| b.answers.get(request)) {
             return Decision::Answer(previous.clone());
         }
         self.attempts += 1;
-        let taken = self.per_buyer.get(&buyer).copied().unwrap_or(0);
-        let refusal = match self.state(now) {
+        let taken = books.get(&buyer).map_or(0, |b| b.taken);
+        let refusal = match state {
             SaleState::Scheduled => Some(Refusal::NotStarted),
             SaleState::Ended => Some(Refusal::Ended),
-            SaleState::Running if self.remaining() == 0 => Some(Refusal::SoldOut),
+            SaleState::Running if remaining == 0 => Some(Refusal::SoldOut),
             SaleState::Running if taken.saturating_add(quantity) > self.terms.per_buyer => Some(Refusal::LimitReached),
-            SaleState::Running if quantity > self.remaining() => Some(Refusal::NotEnoughLeft),
+            SaleState::Running if quantity > remaining => Some(Refusal::NotEnoughLeft),
             SaleState::Running => None,
         };
         match refusal {
             Some(refusal) => {
                 // Before the start a retry must be judged again, not replayed.
-                if refusal != Refusal::NotStarted && self.refusals_kept < REMEMBERED_REFUSALS {
-                    self.refusals_kept += 1;
-                    self.answers.insert(key, Outcome::Refused(refusal));
+                if refusal != Refusal::NotStarted && self.board.keep_refusal() {
+                    books.entry(buyer).or_default().answers.insert(request.to_owned(), Outcome::Refused(refusal));
                 }
                 Decision::Answer(Outcome::Refused(refusal))
             }
             None => {
+                let book = books.entry(buyer).or_default();
+                book.taken += quantity;
+                book.answers.insert(request.to_owned(), Outcome::Pending { quantity });
+                drop(books);
                 self.pending += quantity;
-                *self.per_buyer.entry(buyer).or_default() += quantity;
-                self.answers.insert(key, Outcome::Pending { quantity });
+                self.publish();
                 Decision::Win { quantity }
             }
         }
@@ -321,25 +343,41 @@ impl FlashSale {
 
     /// A pending win's order and event are committed.
     pub fn committed(&mut self, buyer: UserId, request: &str, order: OrderId) {
-        let key = (buyer, request.to_owned());
-        if let Some(Outcome::Pending { quantity }) = self.answers.get(&key).cloned() {
+        let mut books = self.board.books(buyer);
+        let Some(book) = books.get_mut(&buyer) else { return };
+        let Some(answer) = book.answers.get_mut(request) else { return };
+        if let Outcome::Pending { quantity } = *answer {
+            *answer = Outcome::Won { quantity, order };
+            book.committed += quantity;
+            drop(books);
             self.pending -= quantity;
             self.sold += quantity;
-            self.answers.insert(key, Outcome::Won { quantity, order });
+            self.publish();
         }
     }
 
     /// A pending win could not be committed: its units go back to the sale
     /// and the buyer may try again with the same request.
     pub fn failed(&mut self, buyer: UserId, request: &str) {
-        let key = (buyer, request.to_owned());
-        if let Some(Outcome::Pending { quantity }) = self.answers.get(&key).cloned() {
+        let mut books = self.board.books(buyer);
+        let Some(book) = books.get_mut(&buyer) else { return };
+        if let Some(Outcome::Pending { quantity }) = book.answers.get(request).cloned() {
+            book.answers.remove(request);
+            book.taken = book.taken.saturating_sub(quantity);
+            drop(books);
             self.pending -= quantity;
-            if let Some(n) = self.per_buyer.get_mut(&buyer) {
-                *n = n.saturating_sub(quantity);
-            }
-            self.answers.remove(&key);
+            self.publish();
         }
+    }
+
+    /// Units the buyer has won or has pending.
+    pub fn taken_by(&self, buyer: UserId) -> u32 {
+        self.board.books(buyer).get(&buyer).map_or(0, |b| b.taken)
+    }
+
+    /// The remembered answer to a buyer's request, if any.
+    pub fn answer(&self, buyer: UserId, request: &str) -> Option<Outcome> {
+        self.board.books(buyer).get(&buyer).and_then(|b| b.answers.get(request).cloned())
     }
 
     /// The card viewers see.
@@ -444,21 +482,7 @@ impl FlashFrame {
 pub(crate) fn check(message: &ClientMessage) -> Result<(), ProtocolError> {
     match message {
         ClientMessage::FlashBuy { quantity, request, address, .. } => {
-            if *quantity == 0 || *quantity > MAX_QUANTITY {
-                return Err(ProtocolError::field(
-                    "quantity",
-                    format!("购买数量须在 1 到 {MAX_QUANTITY} 之间 / quantity must be 1 to {MAX_QUANTITY}"),
-                ));
-            }
-            crate::protocol::text_field("request", request, MAX_REQUEST_CHARS)?;
-            // It becomes part of the order's idempotency key: printable ASCII.
-            if !request.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(ProtocolError::field(
-                    "request",
-                    "request 只能含字母、数字和符号 / request: printable ASCII without spaces only",
-                ));
-            }
-            address.parse().map(|_| ())
+            check_buy(*quantity, request, [&address.name, &address.phone, &address.region, &address.detail])
         }
         ClientMessage::OpenFlashSale { price_fen, quantity, per_buyer, countdown_secs, duration_secs, .. } => {
             if *price_fen <= 0 {
@@ -496,6 +520,32 @@ pub(crate) fn check(message: &ClientMessage) -> Result<(), ProtocolError> {
     }
 }
 
+/// `flash_buy`'s field rules, for the general parser and for the hot
+/// path's own ([`wire`]) alike. `address` is name, phone, region, detail.
+pub(crate) fn check_buy(quantity: u32, request: &str, address: [&str; 4]) -> Result<(), ProtocolError> {
+    check_quantity_and_request(quantity, request)?;
+    parse_address(address).map(|_| ())
+}
+
+/// `flash_buy`'s rules for everything but the address, checked first.
+pub(crate) fn check_quantity_and_request(quantity: u32, request: &str) -> Result<(), ProtocolError> {
+    if quantity == 0 || quantity > MAX_QUANTITY {
+        return Err(ProtocolError::field(
+            "quantity",
+            format!("购买数量须在 1 到 {MAX_QUANTITY} 之间 / quantity must be 1 to {MAX_QUANTITY}"),
+        ));
+    }
+    crate::protocol::text_field("request", request, MAX_REQUEST_CHARS)?;
+    // It becomes part of the order's idempotency key: printable ASCII.
+    if !request.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ProtocolError::field(
+            "request",
+            "request 只能含字母、数字和符号 / request: printable ASCII without spaces only",
+        ));
+    }
+    Ok(())
+}
+
 /// Buying needs an account: the order is the buyer's.
 pub(crate) fn buyer(actor: &Actor) -> Result<UserId, ProtocolError> {
     match actor {
@@ -508,6 +558,7 @@ pub(crate) fn buyer(actor: &Actor) -> Result<UserId, ProtocolError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashMap;
 
     const T: Timestamp = Timestamp(1_000_000);
 
@@ -696,7 +747,7 @@ mod tests {
                         }
                     }
                     Step::Commit => if let Some((buyer, request)) = pending.pop_front() {
-                        if let Some(Outcome::Pending { quantity }) = sale.answers.get(&(buyer, request.clone())).cloned() {
+                        if let Some(Outcome::Pending { quantity }) = sale.answer(buyer, &request) {
                             *committed_by.entry(buyer).or_default() += quantity;
                         }
                         next_order += 1;
@@ -709,8 +760,9 @@ mod tests {
                 }
                 prop_assert_eq!(sale.sold() + sale.pending() + sale.remaining(), quantity);
                 prop_assert!(sale.sold() + sale.pending() <= quantity);
-                for (buyer, n) in &sale.per_buyer {
-                    prop_assert!(*n <= per_buyer, "buyer {buyer} holds {n} > {per_buyer}");
+                for buyer in 1..8 {
+                    let n = sale.taken_by(UserId(buyer));
+                    prop_assert!(n <= per_buyer, "buyer {buyer} holds {n} > {per_buyer}");
                 }
             }
             prop_assert_eq!(committed_by.values().sum::<u32>(), sale.sold());

@@ -24,6 +24,7 @@ pub mod lineup;
 pub mod moderation;
 pub mod presentation;
 pub mod protocol;
+pub mod reminders;
 pub mod room;
 pub mod run_sheet;
 pub mod stock_view;

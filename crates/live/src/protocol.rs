@@ -20,6 +20,8 @@ pub const MAX_COMMENT_CHARS: usize = 200;
 pub const MAX_TOPIC_CHARS: usize = 100;
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 20;
+/// Longest highlight note, in characters.
+pub const MAX_HIGHLIGHT_NOTE_CHARS: usize = 100;
 /// Most likes in one `like` message.
 pub const MAX_LIKES_PER_MESSAGE: u32 = 100;
 /// Longest mute, in minutes (a day).
@@ -169,6 +171,19 @@ pub enum ClientMessage {
     FireAction {
         action: i64,
     },
+    // ---- reminders (crate::reminders), console only
+    /// 领券提醒: prompt the viewers who hold no claim of `coupon` to claim it.
+    RemindCoupon {
+        coupon: i64,
+    },
+    /// Remind the signed-in viewers whose cart waits for an order.
+    NudgeCarts {},
+    // ---- recording (room/highlight.rs), console only
+    /// 标记高光: marks this moment of the stream for clips after the show.
+    MarkHighlight {
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// Every `type` a client may send, viewer's first.
@@ -204,6 +219,9 @@ pub const CONSOLE_TYPES: &[&str] = &[
     "stop_flash_sale",
     "cancel_action",
     "fire_action",
+    "remind_coupon",
+    "nudge_carts",
+    "mark_highlight",
 ];
 
 impl ClientMessage {
@@ -293,6 +311,8 @@ impl ClientMessage {
             ClientMessage::SetLivePrice { .. } | ClientMessage::AdjustStock { .. } => crate::lineup::check(self),
             ClientMessage::SetWelcome { .. } => crate::presentation::check(self),
             ClientMessage::FlashBuy { .. } | ClientMessage::OpenFlashSale { .. } => crate::flash_sale::check(self),
+            ClientMessage::RemindCoupon { .. } => crate::reminders::check(self),
+            ClientMessage::MarkHighlight { note: Some(note) } => text_field("note", note, MAX_HIGHLIGHT_NOTE_CHARS),
             other => crate::interactions::check(other),
         }
     }

@@ -18,6 +18,7 @@ use zhibo_domain::{Clock, Fen, FlashSaleId, OrderId, ProductId, Role, RoomId, Sk
 use zhibo_live::flash_sale::{
     FlashSaleClosed, FlashSaleOpen, FlashSaleTerms, FlashWin, FlashWinRecord, RunningFlashSale,
 };
+use zhibo_live::room::Received;
 use zhibo_live::stock_view::SkuStock;
 use zhibo_live::{
     Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
@@ -48,6 +49,8 @@ struct Shop {
     /// The next commit fails as a whole (nothing stored).
     fail_next_commit: AtomicBool,
     commits: Mutex<Vec<usize>>,
+    /// Held by a test (write) to keep wins pending: commits wait on it.
+    commit_gate: tokio::sync::RwLock<()>,
 }
 
 impl Shop {
@@ -114,6 +117,7 @@ impl RoomData for Shop {
         _room: RoomId,
         wins: &[FlashWin],
     ) -> Result<Vec<Result<OrderId, String>>, LiveError> {
+        let _open = self.commit_gate.read().await;
         if self.fail_next_commit.swap(false, Ordering::SeqCst) {
             return Err(LiveError::Data("disk full".into()));
         }
@@ -650,4 +654,114 @@ async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_befor
         }
     };
     assert_eq!((r30["per_minute"].as_u64(), r30["warning"].as_bool()), (Some(0), Some(false)));
+}
+
+/// The connections answer final refusals themselves (the sale's published
+/// view, zhibo_live::flash_sale::board) while the room alone decides wins.
+/// A crowd on four threads, each buyer on its own task and connection with
+/// all its attempts in flight at once, then every request replayed: exactly
+/// the quantity wins, no buyer passes the limit, every win is an order and
+/// an event, and every replay answers exactly what the request got.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_refusals_answered_at_the_edge_a_crowd_on_many_threads_never_oversells() {
+    const BUYERS: i64 = 64;
+    const EACH: usize = 12;
+    let s = setup().await;
+    let desk = join(&s.hub, console()).await;
+    let mut watcher = join(&s.hub, buyer(999)).await;
+    let card = open_sale(&s, &desk, &mut watcher, open_message(40, 2, 0)).await;
+    let sale = card["sale"].as_i64().unwrap();
+    let mut crowd = tokio::task::JoinSet::new();
+    for n in 0..BUYERS {
+        let hub = s.hub.clone();
+        crowd.spawn(async move {
+            let mut b = join(&hub, buyer(500 + n)).await;
+            let requests: Vec<String> = (0..EACH).map(|k| format!("b{n}-{k}")).collect();
+            let mut rounds = Vec::new();
+            for _ in 0..2 {
+                for request in &requests {
+                    b.say(buy_message(sale, 1, request)).await;
+                }
+                let mut answers: BTreeMap<String, Value> = BTreeMap::new();
+                while answers.len() < EACH {
+                    let f = b.next().await;
+                    assert_ne!(f["type"], "error", "{f}");
+                    if f["type"] == "flash_result" {
+                        answers.insert(f["request"].as_str().unwrap().to_owned(), f);
+                    }
+                }
+                rounds.push(answers);
+            }
+            (n, rounds)
+        });
+    }
+    let (mut wins, mut refusals) = (0, 0);
+    let mut won_orders = Vec::new();
+    while let Some(joined) = crowd.join_next().await {
+        let (n, rounds) = joined.unwrap();
+        assert_eq!(rounds[0], rounds[1], "buyer {n}: a replay answered differently");
+        let mut mine = 0;
+        for answer in rounds[0].values() {
+            if answer["ok"] == true {
+                mine += 1;
+                won_orders.push(answer["order"].as_i64().unwrap());
+            } else {
+                refusals += 1;
+                let reason = answer["reason"].as_str().unwrap();
+                assert!(["sold_out", "limit_reached"].contains(&reason), "{answer}");
+            }
+        }
+        assert!(mine <= 2, "buyer {n} won {mine}");
+        wins += mine;
+    }
+    assert_eq!((wins, refusals), (40, BUYERS as usize * EACH - 40));
+    let mut stored: Vec<i64> = s.shop.orders.lock().unwrap().iter().map(|o| o.id.0).collect();
+    won_orders.sort_unstable();
+    stored.sort_unstable();
+    assert_eq!(won_orders, stored, "every win told is an order, and only those");
+    assert_eq!(events(&s, "flash_sale.sold").await.len(), 40);
+    // Sold out and every unit committed: a new attempt is answered at the
+    // edge, without the room.
+    let late = join(&s.hub, buyer(998)).await;
+    match late.c.inbound.receive(&buy_message(sale, 1, "late").to_string()).await {
+        Received::Answered(frame) => {
+            let f: Value = serde_json::from_slice(&frame).unwrap();
+            assert_eq!((f["ok"].as_bool(), f["reason"].as_str()), (Some(false), Some("sold_out")), "{f}");
+        }
+        other => panic!("the room was asked: {other:?}"),
+    }
+}
+
+/// "Sold out" while wins are pending is not final: a failed commit gives
+/// the units back. The edge then leaves the attempt to the room, and once
+/// the commit fails, someone else wins the unit.
+#[tokio::test]
+async fn sold_out_with_wins_pending_is_the_rooms_to_say() {
+    let s = setup().await;
+    let desk = join(&s.hub, console()).await;
+    let mut b = join(&s.hub, buyer(101)).await;
+    let mut c = join(&s.hub, buyer(102)).await;
+    let card = open_sale(&s, &desk, &mut b, open_message(1, 1, 0)).await;
+    let sale = card["sale"].as_i64().unwrap();
+    let held = s.shop.commit_gate.write().await;
+    b.say(buy_message(sale, 1, "b1")).await;
+    // b's win is pending (its commit is held): nothing is left, but c's
+    // attempt goes to the room, which says sold out (to that request).
+    judged(&s).await;
+    let text = buy_message(sale, 1, "c1").to_string();
+    assert!(matches!(c.c.inbound.receive(&text).await, Received::Sent));
+    assert_eq!(c.until("flash_result").await["reason"], "sold_out");
+    s.shop.fail_next_commit.store(true, Ordering::SeqCst);
+    drop(held);
+    let failed = b.until("error").await;
+    assert_eq!(failed["code"], "unavailable");
+    // The unit is back: c's new request wins it.
+    assert_eq!(c.buy(sale, 1, "c2").await["ok"], true);
+    assert_eq!(s.shop.sold(FlashSaleId(sale)), 1);
+}
+
+/// Waits until the room has judged what was sent before (it answers a
+/// stats request after every earlier command).
+async fn judged(s: &Setup) {
+    s.hub.room(ROOM).stats().await.unwrap();
 }

@@ -17,6 +17,10 @@ use zhibo_store::{EventStore, SqliteStore};
 
 const ROOM: RoomId = RoomId(3);
 
+// 领券提醒 and cart nudges (crate::reminders): self-contained tests of their own.
+#[path = "orders/reminders.rs"]
+mod reminders;
+
 #[derive(Debug)]
 struct OneProduct;
 

@@ -191,28 +191,68 @@ impl Viewer {
     /// fell behind too often.
     pub async fn next(&mut self) -> Option<Tag> {
         loop {
-            match self.rx.recv().await {
-                Ok(tag) => {
-                    if self.waiting_keyframe {
-                        if tag.kind == TagKind::Video && tag.info().keyframe {
-                            self.waiting_keyframe = false;
-                        } else if tag.kind != TagKind::Script && !tag.info().sequence_header {
-                            continue;
-                        }
-                    }
-                    return Some(tag);
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    self.lags += 1;
-                    if self.lags > MAX_LAGS {
-                        return None;
-                    }
-                    self.waiting_keyframe = self.video;
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+            let received = match self.rx.recv().await {
+                Ok(tag) => Ok(tag),
+                Err(broadcast::error::RecvError::Lagged(n)) => Err(broadcast::error::TryRecvError::Lagged(n)),
+                Err(broadcast::error::RecvError::Closed) => Err(broadcast::error::TryRecvError::Closed),
+            };
+            match self.take(received) {
+                Taken::Tag(tag) => return Some(tag),
+                Taken::Skip => continue,
+                Taken::Empty | Taken::End => return None,
             }
         }
     }
+
+    /// The next live tag if one is waiting already: `Some(None)` when none
+    /// is, `None` when the stream is over for this viewer (as [`Viewer::next`]).
+    /// Lets a writer gather what is ready into one write.
+    pub fn try_next(&mut self) -> Option<Option<Tag>> {
+        loop {
+            let received = self.rx.try_recv();
+            match self.take(received) {
+                Taken::Tag(tag) => return Some(Some(tag)),
+                Taken::Skip => continue,
+                Taken::Empty => return Some(None),
+                Taken::End => return None,
+            }
+        }
+    }
+
+    /// One receive's outcome under the viewer's rules: skip to a keyframe
+    /// after a lag, end after too many.
+    fn take(&mut self, received: Result<Tag, broadcast::error::TryRecvError>) -> Taken {
+        use broadcast::error::TryRecvError;
+        match received {
+            Ok(tag) => {
+                if self.waiting_keyframe {
+                    if tag.kind == TagKind::Video && tag.info().keyframe {
+                        self.waiting_keyframe = false;
+                    } else if tag.kind != TagKind::Script && !tag.info().sequence_header {
+                        return Taken::Skip;
+                    }
+                }
+                Taken::Tag(tag)
+            }
+            Err(TryRecvError::Lagged(_)) => {
+                self.lags += 1;
+                if self.lags > MAX_LAGS {
+                    return Taken::End;
+                }
+                self.waiting_keyframe = self.video;
+                Taken::Skip
+            }
+            Err(TryRecvError::Empty) => Taken::Empty,
+            Err(TryRecvError::Closed) => Taken::End,
+        }
+    }
+}
+
+enum Taken {
+    Tag(Tag),
+    Skip,
+    Empty,
+    End,
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! [`rtmp`]), one [`hub::StreamHub`] channel per show with its GOP cache,
 //! the FLV framing HTTP-FLV viewers get ([`flv`]), HLS remuxed in memory
 //! ([`hls`]), and stream health
-//! ([`health`]). It knows shows only by id and keys through the store's
+//! ([`health`]), and each show's recording ([`record`]). It knows shows only by id and keys through the store's
 //! [`zhibo_store::StreamKeyStore`]; what happens to a stream reaches the
 //! rest of zhibo as [`server::MediaEvent`]s the web layer forwards to the
 //! live room.
@@ -10,10 +10,12 @@
 pub mod avc;
 pub mod error;
 pub mod flv;
+pub mod flv_out;
 pub mod health;
 pub mod hls;
 pub mod hub;
 pub mod keys;
+pub mod record;
 pub mod rtmp;
 pub mod server;
 

@@ -126,6 +126,8 @@ struct Shared {
     events: mpsc::Sender<MediaEvent>,
     slots: Mutex<HashMap<RoomId, Slot>>,
     next_conn: AtomicU64,
+    /// Records every publication once set (record/).
+    recorder: std::sync::OnceLock<Arc<crate::record::Recorder>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -166,6 +168,7 @@ impl MediaServer {
             events,
             slots: Mutex::default(),
             next_conn: AtomicU64::new(1),
+            recorder: std::sync::OnceLock::new(),
         });
         tokio::spawn(accept(listener, shared.clone()));
         tokio::spawn(ticker(Arc::downgrade(&shared)));
@@ -183,6 +186,12 @@ impl MediaServer {
 
     pub fn hub(&self) -> &Arc<StreamHub> {
         &self.shared.hub
+    }
+
+    /// Records every publication from now on; `false` when a recorder
+    /// was set already.
+    pub fn record_to(&self, recorder: Arc<crate::record::Recorder>) -> bool {
+        self.shared.recorder.set(recorder).is_ok()
     }
 
     /// The shows' HLS playlists and segments.
@@ -276,8 +285,11 @@ async fn serve(shared: &Arc<Shared>, conn: u64, mut socket: TcpStream, peer: Soc
                         }
                     },
                     Action::Media(tag) => {
-                        if let Some(p) = &publishing {
+                        if let Some(p) = &mut publishing {
                             lock(&p.health).observe(&tag, shared.clock.now());
+                            if let Some(recording) = &mut p.recording {
+                                recording.push(&tag);
+                            }
                             p.publisher.push(tag);
                         }
                     }
@@ -306,6 +318,8 @@ struct Publishing {
     show: RoomId,
     publisher: crate::hub::Publisher,
     health: Arc<Mutex<Health>>,
+    /// Dropped with the publication, which ends its recording's segment.
+    recording: Option<crate::record::RecordFeed>,
 }
 
 /// Checks the key and takes the show for this connection.
@@ -357,14 +371,16 @@ async fn claim(
         let report = (kind != MediaEventKind::Stopped).then(|| lock(&health).report(now));
         let _ = shared.events.send(MediaEvent { show, kind, health: report }).await;
     }
+    let recording = shared.recorder.get().map(|r| r.begin(show, now));
     tracing::info!(%show, %peer, "RTMP publishing");
-    Ok(Publishing { show, publisher, health })
+    Ok(Publishing { show, publisher, health, recording })
 }
 
 /// Ends a publication: a clean stop frees the show, a drop keeps it for
 /// the grace period.
 async fn release(shared: &Arc<Shared>, conn: u64, p: Publishing, end: End) {
-    let Publishing { show, publisher, health } = p;
+    let Publishing { show, publisher, health, recording } = p;
+    drop(recording);
     drop(publisher);
     let now = shared.clock.now();
     let report = lock(&health).report(now);

@@ -16,6 +16,7 @@ pub mod imports;
 pub mod moderation;
 pub mod orders;
 pub mod promotions;
+pub mod recordings;
 pub mod shows;
 pub mod sqlite;
 pub mod stream_keys;
@@ -36,6 +37,7 @@ pub use imports::{ImportStore, ImportedProduct, PendingImport};
 pub use moderation::{ModerationPolicy, ModerationStore};
 pub use orders::OrderStore;
 pub use promotions::PromotionStore;
+pub use recordings::RecordingStore;
 pub use shows::ShowStore;
 pub use sqlite::SqliteStore;
 pub use stream_keys::{StreamKeyRecord, StreamKeyStore};
@@ -58,6 +60,7 @@ pub trait Store:
     + OrderStore
     + FlashSaleStore
     + StreamKeyStore
+    + RecordingStore
 {
 }
 impl<
@@ -74,7 +77,8 @@ impl<
         + ModerationStore
         + OrderStore
         + FlashSaleStore
-        + StreamKeyStore,
+        + StreamKeyStore
+        + RecordingStore,
 > Store for T
 {
 }

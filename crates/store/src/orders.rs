@@ -450,4 +450,20 @@ pub trait OrderStore: Send + Sync {
     async fn set_cart_quantity(&self, buyer: UserId, show: RoomId, sku: SkuId, quantity: u32) -> Result<()>;
 
     async fn clear_cart(&self, buyer: UserId, show: RoomId) -> Result<()>;
+
+    /// The buyers of a show whose cart holds something and who placed no
+    /// order in the show at or after their cart's last change (加购未下单):
+    /// whom the live room's cart nudge reminds. By buyer id.
+    async fn waiting_carts(&self, show: RoomId) -> Result<Vec<WaitingCart>>;
+}
+
+/// A buyer's cart in a show that is waiting for an order
+/// ([`OrderStore::waiting_carts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingCart {
+    pub buyer: UserId,
+    /// Units over all the cart's SKUs.
+    pub units: u64,
+    /// The latest `updated_at` of the cart's lines.
+    pub changed_at: Timestamp,
 }

@@ -94,6 +94,9 @@ pub trait PromotionStore: Send + Sync {
     /// Marks a claim used for `used_for` (an order number). `Ok(false)` when
     /// it was already used or is not this buyer's: a claim is used once.
     async fn use_claim(&self, claim: i64, buyer: UserId, used_for: &str, now: Timestamp) -> Result<bool>;
+    /// Every buyer who holds a claim of `coupon`, used or not, by id: who a
+    /// 领券提醒 must leave out (the live room's coupon reminder).
+    async fn coupon_claimants(&self, coupon: i64) -> Result<Vec<UserId>>;
 }
 
 // ------------------------------------------------ to and from the domain

@@ -89,10 +89,18 @@ pub struct ClipRecord {
 pub trait RecordingStore: Send + Sync {
     /// Starts a new segment of the show's recording at `at`, creating the
     /// recording (named `file`) on the first call; the segment begins where
-    /// the recording's timeline ends. Returns the recording with the new
-    /// segment last. [`StoreError::NotFound`](crate::StoreError::NotFound)
-    /// when there is no such show.
-    async fn begin_segment(&self, show: RoomId, file: &str, at: Timestamp) -> Result<RecordingRecord>;
+    /// the recording's timeline ends, or at `min_media_start_ms` when the
+    /// file says it ends later (a writer that stopped before reporting).
+    /// Returns the recording with the new segment last.
+    /// [`StoreError::NotFound`](crate::StoreError::NotFound) when there is
+    /// no such show.
+    async fn begin_segment(
+        &self,
+        show: RoomId,
+        file: &str,
+        at: Timestamp,
+        min_media_start_ms: i64,
+    ) -> Result<RecordingRecord>;
     /// Records a segment's progress; the recording's duration, size, gap
     /// count and end follow.
     async fn update_segment(&self, show: RoomId, seq: u32, progress: SegmentProgress) -> Result<()>;

@@ -32,7 +32,9 @@ pub fn router(state: AppState) -> (Router, Vec<(&'static str, Access)>) {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(live_ws::routes())
-        .merge(crate::media::routes());
+        .merge(crate::sim_audience::pages::routes())
+        .merge(crate::media::routes())
+        .merge(crate::replay::routes());
     let (router, table) = routes.into_parts();
     let max_body = state.settings.server.max_body_bytes;
     // Layers run outside-in from the last one added.
@@ -177,7 +179,12 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // Unpaid orders give their stock back on the clock while the server runs.
         let sweeper = tokio::spawn(api::orders::sweeper(self.state.clone()));
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        // No Nagle: an HTTP-FLV tag goes out as its header and its body, and
+        // with Nagle the body waits for the peer's delayed ACK (~40 ms a tag).
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         sweeper.abort();
         served
     }

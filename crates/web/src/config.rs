@@ -13,6 +13,26 @@ pub struct Settings {
     pub data: DataSettings,
     pub auth: AuthSettings,
     pub media: MediaSettings,
+    pub sim: SimSettings,
+}
+
+/// The simulated audience in live mode (web/src/sim_audience, docs/sim.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimSettings {
+    /// Attach a simulated audience to the demo show at start. `zhibo demo`
+    /// turns it on; off for `zhibo serve` unless the config says so.
+    pub demo_audience: bool,
+    /// The demo audience's seed.
+    pub demo_seed: u64,
+    /// Where staff pick scenario files from (`*.toml`).
+    pub scenarios_dir: PathBuf,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self { demo_audience: false, demo_seed: 1, scenarios_dir: PathBuf::from("scenarios") }
+    }
 }
 
 /// RTMP ingest (crates/media).
@@ -26,11 +46,14 @@ pub struct MediaSettings {
     pub rtmp_port: u16,
     /// A publisher who reconnects within this many seconds resumes the show.
     pub grace_seconds: i64,
+    /// Folder for the shows' recordings and clips; `<data dir>/recordings`
+    /// when not set.
+    pub recordings: Option<PathBuf>,
 }
 
 impl Default for MediaSettings {
     fn default() -> Self {
-        Self { rtmp_host: IpAddr::from([127, 0, 0, 1]), rtmp_port: 1935, grace_seconds: 30 }
+        Self { rtmp_host: IpAddr::from([127, 0, 0, 1]), rtmp_port: 1935, grace_seconds: 30, recordings: None }
     }
 }
 
@@ -114,11 +137,19 @@ impl Settings {
         if self.data.dir.as_os_str().is_empty() {
             return bad("data.dir", "must not be empty");
         }
+        if self.media.recordings.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return bad("media.recordings", "must not be empty");
+        }
         Ok(())
     }
 
     pub fn database_path(&self) -> PathBuf {
         self.data.dir.join("zhibo.db")
+    }
+
+    /// Where recordings and clips are written (crates/media/src/record).
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.media.recordings.clone().unwrap_or_else(|| self.data.dir.join("recordings"))
     }
 }
 

@@ -18,6 +18,9 @@ pub mod media;
 pub mod metrics;
 pub mod pages;
 pub mod payment;
+pub mod replay;
+pub mod reminders_data;
+pub mod sim_audience;
 pub mod state;
 
 pub use app::Application;

@@ -1,8 +1,8 @@
 //! The live room's WebSocket endpoints (docs/protocol.md):
 //! `GET /ws/rooms/{room}/viewer` for anyone and `GET /ws/rooms/{room}/console`
-//! for roles with `Permission::LiveConsole`. Each socket gets a reader task
-//! (text in → the room) and a writer task (the room's shared frame bytes →
-//! text out); the room engine (`zhibo-live`) does the rest.
+//! for roles with `Permission::LiveConsole`. Each socket gets one task that
+//! reads text in (→ the room) and writes the room's shared frame bytes out,
+//! whichever is ready; the room engine (`zhibo-live`) does the rest.
 //!
 //! Anonymous viewers are known by a signed viewer id in the `zhibo_viewer`
 //! cookie: a random 128-bit id and a keyed SHA-256 of it under a secret
@@ -147,6 +147,15 @@ impl RoomData for ShowRooms {
 
     async fn sku_stock(&self, room: RoomId) -> Result<Vec<zhibo_live::stock_view::SkuStock>, LiveError> {
         crate::flash_sale_data::sku_stock(self.store.as_ref(), room).await
+    }
+
+    // ---- reminders: crate::reminders_data
+    async fn coupon_claimers(&self, room: RoomId, coupon: i64) -> Result<zhibo_live::data::CouponClaimers, LiveError> {
+        crate::reminders_data::coupon_claimers(self.store.as_ref(), self.clock.as_ref(), room, coupon).await
+    }
+
+    async fn waiting_carts(&self, room: RoomId) -> Result<Vec<zhibo_live::data::WaitingCart>, LiveError> {
+        crate::reminders_data::waiting_carts(self.store.as_ref(), room).await
     }
 
     async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
@@ -377,19 +386,7 @@ async fn serve(mut socket: WebSocket, connection: zhibo_live::Connection) {
             }
             message = socket.recv() => {
                 let Some(Ok(message)) = message else { break };
-                let alive = match message {
-                    Message::Text(text) => inbound.send_text(text.as_str()).await,
-                    Message::Binary(_) => {
-                        inbound.reject(ProtocolError::new(
-                            ErrorCode::BadJson,
-                            "只接受文本 JSON 消息 / only text JSON messages are accepted",
-                        ));
-                        true
-                    }
-                    Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => true,
-                };
-                if !alive {
+                if !matches!(read_burst(&mut socket, &inbound, message).await, Ok(true)) {
                     break;
                 }
             }
@@ -397,6 +394,62 @@ async fn serve(mut socket: WebSocket, connection: zhibo_live::Connection) {
     }
     // A client that stopped reading must not hold the task forever.
     let _ = tokio::time::timeout(CLOSE_WITHIN, socket.close()).await;
+}
+
+/// Most client messages read in one go before answers are flushed.
+const MESSAGES_PER_READ: usize = 64;
+
+/// Handles `first` and every further message already read from the
+/// socket, then writes the answers given at once (a flash-sale refusal,
+/// a message that does not parse) with one flush: a client with several
+/// requests in flight gets its answers in one write, not one per request.
+/// `Ok(false)` once the socket or the room is done.
+async fn read_burst(
+    socket: &mut WebSocket,
+    inbound: &zhibo_live::Inbound,
+    first: Message,
+) -> Result<bool, axum::Error> {
+    use futures_util::{FutureExt, SinkExt};
+    let mut message = first;
+    let mut answered = false;
+    let mut alive = true;
+    for _ in 0..MESSAGES_PER_READ {
+        match message {
+            Message::Text(text) => match inbound.receive(text.as_str()).await {
+                zhibo_live::room::Received::Sent => {}
+                zhibo_live::room::Received::Answered(frame) => {
+                    // The room only sends UTF-8 JSON; the check keeps this code free of `unsafe`.
+                    if let Ok(text) = Utf8Bytes::try_from(frame) {
+                        socket.feed(Message::Text(text)).await?;
+                        answered = true;
+                    }
+                }
+                zhibo_live::room::Received::Closed => alive = false,
+            },
+            Message::Binary(_) => inbound.reject(ProtocolError::new(
+                ErrorCode::BadJson,
+                "只接受文本 JSON 消息 / only text JSON messages are accepted",
+            )),
+            Message::Close(_) => alive = false,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+        if !alive {
+            break;
+        }
+        // Only what is already here: never waits.
+        match socket.recv().now_or_never() {
+            Some(Some(Ok(next))) => message = next,
+            Some(_) => {
+                alive = false;
+                break;
+            }
+            None => break,
+        }
+    }
+    if answered {
+        socket.flush().await?;
+    }
+    Ok(alive)
 }
 
 /// Writes `first` and whatever else is already waiting (while under

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use tokio::sync::mpsc;
 use zhibo_domain::Permission;
 use zhibo_live::room::{StreamEvent, StreamUpdate};
-use zhibo_media::flv::FlvMuxer;
+use zhibo_media::flv_out::FlvOut;
 use zhibo_media::{MediaConfig, MediaEvent, MediaEventKind, MediaServer};
 
 use crate::auth::{Access, Routes};
@@ -64,6 +64,14 @@ pub async fn start(state: &AppState) {
     match MediaServer::start(config.clone(), state.store.clone(), state.clock.clone(), tx).await {
         Ok(server) => {
             tracing::info!(rtmp = %server.local_addr(), "RTMP ingest listening");
+            // every publication is recorded (crate::replay serves it)
+            let recorder = zhibo_media::record::Recorder::new(
+                state.settings.recordings_dir(),
+                state.store.clone(),
+                state.store.clone(),
+                state.clock.clone(),
+            );
+            server.record_to(std::sync::Arc::new(recorder));
             let _ = state.media.server.set(server);
             tokio::spawn(forward(state.clone(), rx));
         }
@@ -118,22 +126,15 @@ fn ingest(state: &AppState) -> Result<&MediaServer, WebError> {
 async fn flv(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
     let show = crate::pages::room::show(&state, id).await?;
     let server = ingest(&state)?;
-    let Some(mut viewer) = server.hub().subscribe(show.id) else {
+    let Some(viewer) = server.hub().subscribe(show.id) else {
         return Err(WebError::NotFound("直播画面尚未开始 / the stream has not started".into()));
     };
-    let muxer = FlvMuxer::new(viewer.audio, viewer.video);
-    let initial = std::mem::take(&mut viewer.initial).into_iter();
-    let tags =
-        futures_util::stream::unfold((viewer, muxer, initial), |(mut viewer, mut muxer, mut initial)| async move {
-            let tag = match initial.next() {
-                Some(tag) => tag,
-                None => viewer.next().await?,
-            };
-            let prefix = muxer.prefix(&tag);
-            let pieces = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(prefix), Ok(tag.body)]);
-            Some((pieces, (viewer, muxer, initial)))
-        });
-    let body = Body::from_stream(futures_util::StreamExt::flatten(tags));
+    // merged writes: about one socket write per video frame (flv_out)
+    let batches = futures_util::stream::unfold(FlvOut::new(viewer), |mut out| async move {
+        let pieces = out.next_batch().await?;
+        Some((futures_util::stream::iter(pieces.into_iter().map(Ok::<Bytes, std::io::Error>)), out))
+    });
+    let body = Body::from_stream(futures_util::StreamExt::flatten(batches));
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("video/x-flv")),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),

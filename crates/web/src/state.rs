@@ -27,6 +27,8 @@ pub struct Inner {
     pub live: crate::live_ws::Live,
     /// RTMP ingest and the shows' streams (crate::media), once started.
     pub media: crate::media::Media,
+    /// Simulated audiences attached to rooms (crate::sim_audience).
+    pub audiences: crate::sim_audience::Audiences,
 }
 
 impl AppState {
@@ -35,7 +37,16 @@ impl AppState {
         let sign_in_limiter = SignInLimiter::new(max, window);
         let address_limiter = SignInLimiter::new(max.saturating_mul(ADDRESS_LIMIT_FACTOR), window);
         let live = crate::live_ws::Live::new(store.clone(), clock.clone());
-        Self(Arc::new(Inner { store, clock, settings, sign_in_limiter, address_limiter, live, media: Default::default() }))
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            settings,
+            sign_in_limiter,
+            address_limiter,
+            live,
+            media: Default::default(),
+            audiences: Default::default(),
+        }))
     }
 }
 

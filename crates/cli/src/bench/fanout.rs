@@ -15,7 +15,7 @@ mod client;
 mod fleet;
 mod load;
 mod peer;
-mod sys;
+pub(crate) mod sys;
 
 pub use load::child_main;
 

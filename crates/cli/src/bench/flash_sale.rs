@@ -19,6 +19,7 @@
 
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
+use memchr::memmem;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use zhibo_domain::account::{DisplayName, Username};
 use zhibo_domain::stock::StockChange;
 use zhibo_domain::{Clock, FlashSaleId, OrderId, Role, WallClock};
@@ -38,6 +40,10 @@ use zhibo_web::{Application, Settings};
 pub const TARGET_RATIO: f64 = 1.5;
 /// …at a p99 answer time no worse than this.
 pub const TARGET_P99_MS: f64 = 5.0;
+
+/// Bytes each client connection reads at a time, for both servers (the
+/// Redis client's `BufReader` has the same 8 KiB).
+const CLIENT_READ_BUFFER: usize = 8 * 1024;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +74,11 @@ pub struct FlashSaleReport {
     pub oversold: u32,
     /// Successes told to a buyer whose order is not in the store (must be 0).
     pub lost_orders: u64,
+    /// zhibo's CPU time per answered attempt, µs (this process less the
+    /// load generator's thread; /proc, 10 ms ticks).
+    pub cpu_us_per_attempt: Option<f64>,
+    /// The load generator's CPU time per answered attempt, µs.
+    pub load_cpu_us_per_attempt: Option<f64>,
     /// Answers that were neither a result nor expected (must be 0).
     pub errors: u64,
     pub peer: Option<&'static str>,
@@ -77,6 +88,8 @@ pub struct FlashSaleReport {
     pub peer_p99_ms: Option<f64>,
     pub peer_sold: Option<u32>,
     pub peer_oversold: Option<u32>,
+    pub peer_cpu_us_per_attempt: Option<f64>,
+    pub peer_load_cpu_us_per_attempt: Option<f64>,
     /// attempts_per_s ÷ peer_attempts_per_s.
     pub ratio: Option<f64>,
     pub target_ratio: f64,
@@ -149,14 +162,54 @@ async fn drive(mut wire: impl Wire, in_flight: usize, start: Instant, end: Insta
     Ok(tally)
 }
 
+/// Whose CPU time is the server's, read from /proc around the window.
+#[derive(Debug, Clone, Copy)]
+enum ServerCpu {
+    /// This process, less the load thread (zhibo runs in process).
+    ThisProcess,
+    /// Another process (redis-server).
+    Process(u32),
+}
+
+/// CPU seconds (user + system) in a /proc `stat` file; `None` off Linux.
+fn cpu_seconds(stat: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(stat).ok()?;
+    // utime and stime are the 12th and 13th fields after the command name.
+    let mut fields = text.get(text.rfind(')')? + 1..)?.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // In USER_HZ ticks, 100 a second on Linux.
+    Some((user + system) / 100.0)
+}
+
+/// CPU seconds the server and the load generator spent in a window.
+#[derive(Debug, Clone, Copy, Default)]
+struct CpuUse {
+    server: Option<f64>,
+    load: Option<f64>,
+}
+
+impl ServerCpu {
+    fn read(self) -> CpuUse {
+        let load = cpu_seconds("/proc/thread-self/stat");
+        let server = match self {
+            ServerCpu::ThisProcess => cpu_seconds("/proc/self/stat").zip(load).map(|(all, load)| all - load),
+            ServerCpu::Process(pid) => cpu_seconds(&format!("/proc/{pid}/stat")),
+        };
+        CpuUse { server, load }
+    }
+}
+
 /// Runs the load on a thread of its own: `wires` are made there (by
-/// `connect`, one per connection), then all start together.
+/// `connect`, one per connection), then all start together. Also returns
+/// the CPU time the server and this thread used meanwhile.
 fn load<W: Wire + 'static, F: std::future::Future<Output = anyhow::Result<W>> + 'static>(
     connections: usize,
     in_flight: usize,
     seconds: f64,
+    server: ServerCpu,
     connect: impl Fn(usize) -> F + Send + 'static,
-) -> anyhow::Result<(Vec<Tally>, f64)> {
+) -> anyhow::Result<(Vec<Tally>, f64, CpuUse)> {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
@@ -167,13 +220,17 @@ fn load<W: Wire + 'static, F: std::future::Future<Output = anyhow::Result<W>> + 
             }
             let start = Instant::now() + Duration::from_millis(50);
             let end = start + Duration::from_secs_f64(seconds);
+            let before = server.read();
             let tasks: Vec<_> =
                 wires.into_iter().map(|w| tokio::task::spawn_local(drive(w, in_flight, start, end))).collect();
             let mut tallies = Vec::with_capacity(tasks.len());
             for t in tasks {
                 tallies.push(t.await??);
             }
-            Ok((tallies, (Instant::now().min(end) - start).as_secs_f64()))
+            let after = server.read();
+            let spent = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| (a - b).max(0.0));
+            let cpu = CpuUse { server: spent(after.server, before.server), load: spent(after.load, before.load) };
+            Ok((tallies, (Instant::now().min(end) - start).as_secs_f64(), cpu))
         })
     })
     .join()
@@ -190,9 +247,13 @@ struct Phase {
     won: u64,
     errors: u64,
     orders: Vec<OrderId>,
+    /// Server CPU µs per answered attempt.
+    cpu_us: Option<f64>,
+    /// Load generator CPU µs per answered attempt.
+    load_cpu_us: Option<f64>,
 }
 
-fn phase(tallies: Vec<Tally>, seconds: f64) -> Phase {
+fn phase(tallies: Vec<Tally>, seconds: f64, cpu: CpuUse) -> Phase {
     let mut latencies: Vec<u32> = tallies.iter().flat_map(|t| t.latencies_us.iter().copied()).collect();
     latencies.sort_unstable();
     let pct = |p: f64| {
@@ -204,7 +265,10 @@ fn phase(tallies: Vec<Tally>, seconds: f64) -> Phase {
     };
     let won: u64 = tallies.iter().map(|t| t.won).sum();
     let refused: u64 = tallies.iter().map(|t| t.refused).sum();
+    let per_attempt = |s: Option<f64>| s.map(|s| s * 1e6 / (won + refused).max(1) as f64);
     Phase {
+        cpu_us: per_attempt(cpu.server),
+        load_cpu_us: per_attempt(cpu.load),
         attempts_per_s: (won + refused) as f64 / seconds,
         successful_per_s: won as f64 / seconds,
         rejected_per_s: refused as f64 / seconds,
@@ -237,6 +301,8 @@ pub async fn run(o: Options) -> anyhow::Result<FlashSaleReport> {
             .saturating_sub(o.units)
             .max(u32::try_from(zhibo.won).unwrap_or(u32::MAX).saturating_sub(o.units)),
         lost_orders: lost,
+        cpu_us_per_attempt: zhibo.cpu_us,
+        load_cpu_us_per_attempt: zhibo.load_cpu_us,
         errors: zhibo.errors,
         peer: peer.as_ref().map(|_| "redis-server 7 + Lua check-and-decrement"),
         peer_attempts_per_s: peer.as_ref().map(|(p, _)| p.attempts_per_s),
@@ -245,6 +311,8 @@ pub async fn run(o: Options) -> anyhow::Result<FlashSaleReport> {
         peer_p99_ms: peer.as_ref().map(|(p, _)| p.p99_ms),
         peer_sold: peer.as_ref().map(|(_, sold)| *sold),
         peer_oversold: peer.as_ref().map(|(_, sold)| sold.saturating_sub(o.units)),
+        peer_cpu_us_per_attempt: peer.as_ref().and_then(|(p, _)| p.cpu_us),
+        peer_load_cpu_us_per_attempt: peer.as_ref().and_then(|(p, _)| p.load_cpu_us),
         ratio: peer.as_ref().map(|(p, _)| zhibo.attempts_per_s / p.attempts_per_s.max(f64::MIN_POSITIVE)),
         target_ratio: TARGET_RATIO,
         target_p99_ms: TARGET_P99_MS,
@@ -275,12 +343,32 @@ impl ZhiboWire {
     }
 }
 
-/// The unsigned number right after `key` in `text`.
-fn number_after(text: &str, key: &str) -> Option<u64> {
-    let at = memchr::memmem::find(text.as_bytes(), key.as_bytes())? + key.len();
+/// The unsigned number right after what `key` finds in `text`.
+fn number_after(text: &str, key: &memmem::Finder<'_>) -> Option<u64> {
+    let at = key.find(text.as_bytes())? + key.needle().len();
     let digits = text[at..].bytes().take_while(u8::is_ascii_digit).count();
     text[at..at + digits].parse().ok()
 }
+
+/// What an answer is scanned for, each searcher built once (building one
+/// per answer showed in the load generator's profile).
+struct Keys {
+    error: memmem::Finder<'static>,
+    result: memmem::Finder<'static>,
+    request: memmem::Finder<'static>,
+    won: memmem::Finder<'static>,
+    refused: memmem::Finder<'static>,
+    order: memmem::Finder<'static>,
+}
+
+static KEYS: std::sync::LazyLock<Keys> = std::sync::LazyLock::new(|| Keys {
+    error: memmem::Finder::new(r#""type":"error""#),
+    result: memmem::Finder::new(r#""type":"flash_result""#),
+    request: memmem::Finder::new(r#""request":"a"#),
+    won: memmem::Finder::new(r#""ok":true"#),
+    refused: memmem::Finder::new(r#""ok":false"#),
+    order: memmem::Finder::new(r#""order":"#),
+});
 
 impl Wire for ZhiboWire {
     async fn send(&mut self, id: u64) -> anyhow::Result<()> {
@@ -297,17 +385,18 @@ impl Wire for ZhiboWire {
             let message = self.socket.next().await.context("the server closed the socket")??;
             let Message::Text(text) = message else { continue };
             let text = text.as_str();
-            if text.contains(r#""type":"error""#) {
+            let (keys, bytes) = (&*KEYS, text.as_bytes());
+            if keys.error.find(bytes).is_some() {
                 anyhow::bail!("the server refused an attempt: {text}");
             }
             // Batches (units left, viewer counts) are not answers.
-            if !text.contains(r#""type":"flash_result""#) {
+            if keys.result.find(bytes).is_none() {
                 continue;
             }
-            let id = number_after(text, r#""request":"a"#).unwrap_or(u64::MAX);
-            let answer = if text.contains(r#""ok":true"#) {
-                Answer::Won(number_after(text, r#""order":"#).and_then(|o| i64::try_from(o).ok()).map(OrderId))
-            } else if text.contains(r#""ok":false"#) {
+            let id = number_after(text, &keys.request).unwrap_or(u64::MAX);
+            let answer = if keys.won.find(bytes).is_some() {
+                Answer::Won(number_after(text, &keys.order).and_then(|o| i64::try_from(o).ok()).map(OrderId))
+            } else if keys.refused.find(bytes).is_some() {
                 Answer::Refused
             } else {
                 Answer::Error
@@ -324,7 +413,13 @@ async fn ws_connect(url: &str, cookie: &str) -> anyhow::Result<tokio_tungstenite
     let addr = url.trim_start_matches("ws://").split('/').next().unwrap_or_default().to_owned();
     let stream = TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
-    let (socket, _) = tokio_tungstenite::client_async(request, stream).await.context("opening a WebSocket")?;
+    // tungstenite zeroes its whole read buffer (128 KiB by default) before
+    // every read; answers are a few hundred bytes, so the client reads
+    // with 8 KiB, as the Redis client's `BufReader` does.
+    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER);
+    let (socket, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+        .await
+        .context("opening a WebSocket")?;
     Ok(socket)
 }
 
@@ -405,7 +500,7 @@ async fn run_zhibo(o: Options, per_buyer: u32) -> anyhow::Result<(Phase, u32, u6
             cookies.push(sign_in(addr, name).await?);
         }
         let viewer_url = url("viewer");
-        let (tallies, seconds) = load(o.buyers, o.in_flight, o.seconds, move |i| {
+        let (tallies, seconds, cpu) = load(o.buyers, o.in_flight, o.seconds, ServerCpu::ThisProcess, move |i| {
             let (url, cookie) = (viewer_url.clone(), cookies[i].clone());
             async move {
                 let mut socket = ws_connect(&url, &cookie).await?;
@@ -413,7 +508,7 @@ async fn run_zhibo(o: Options, per_buyer: u32) -> anyhow::Result<(Phase, u32, u6
                 Ok(ZhiboWire::new(socket, sale))
             }
         })?;
-        let phase = phase(tallies, seconds);
+        let phase = phase(tallies, seconds, cpu);
         // Read back: every success told is an order; nothing beyond K.
         let stored = store.flash_sale_orders(shop, FlashSaleId(sale)).await?;
         let sold: u32 = stored.iter().map(|s| s.units).sum();
@@ -569,12 +664,12 @@ async fn start_redis() -> anyhow::Result<RedisServer> {
 async fn redis_connect(port: u16) -> anyhow::Result<BufReader<TcpStream>> {
     let stream = TcpStream::connect(("127.0.0.1", port)).await?;
     stream.set_nodelay(true)?;
-    Ok(BufReader::new(stream))
+    Ok(BufReader::with_capacity(CLIENT_READ_BUFFER, stream))
 }
 
 async fn run_redis(o: Options, per_buyer: u32) -> anyhow::Result<(Phase, u32)> {
     let server = start_redis().await?;
-    let port = server.port;
+    let (port, pid) = (server.port, server.child.id());
     let sha = async {
         let mut r = redis_connect(port).await?;
         for command in [resp(&["SET", "stock", &o.units.to_string()]), resp(&["DEL", "bought"])] {
@@ -586,14 +681,14 @@ async fn run_redis(o: Options, per_buyer: u32) -> anyhow::Result<(Phase, u32)> {
     }
     .await?;
     let per = per_buyer.to_string();
-    let (tallies, seconds) = load(o.buyers, o.in_flight, o.seconds, move |i| {
+    let (tallies, seconds, cpu) = load(o.buyers, o.in_flight, o.seconds, ServerCpu::Process(pid), move |i| {
         let (sha, per_buyer) = (sha.clone(), per.clone());
         async move {
             let reader = redis_connect(port).await?;
             Ok(RedisWire { reader, sha, buyer: format!("b{i}"), per_buyer, order: VecDeque::new() })
         }
     })?;
-    let phase = phase(tallies, seconds);
+    let phase = phase(tallies, seconds, cpu);
     let left: i64 = {
         let mut r = redis_connect(port).await?;
         r.get_mut().write_all(&resp(&["GET", "stock"])).await?;
@@ -628,6 +723,14 @@ pub fn print_human(r: &FlashSaleReport) {
     {
         println!("  redis (Lua, no order recorded): {a:.0} attempts/s, p50 {p50:.2} ms, p99 {p99:.2} ms; sold {sold}");
     }
+    let us = |v: Option<f64>| v.map_or_else(|| "?".to_owned(), |v| format!("{v:.2}"));
+    println!(
+        "  CPU µs per attempt: zhibo {}, its load generator {}; redis {}, its load generator {}",
+        us(r.cpu_us_per_attempt),
+        us(r.load_cpu_us_per_attempt),
+        us(r.peer_cpu_us_per_attempt),
+        us(r.peer_load_cpu_us_per_attempt)
+    );
     if let Some(ratio) = r.ratio {
         println!("  ratio {ratio:.2}× (target ≥ {}× at p99 ≤ {} ms)", r.target_ratio, r.target_p99_ms);
     }

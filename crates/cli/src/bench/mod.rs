@@ -7,8 +7,10 @@
 
 pub mod fanout;
 pub mod flash_sale;
+pub mod media;
 pub mod pricing;
 pub mod sim;
+pub mod sim_live;
 
 use std::time::{Duration, Instant};
 

@@ -19,18 +19,27 @@
 //! but whose event did not stays sold (the order exists and a restart
 //! counts it); the buyer is told `unavailable`, and a replay of the same
 //! request answers the order.
+//!
+//! The edge: each sale's [`crate::flash_sale::SaleBoard`] is published to
+//! the room's connections ([`Edge`]), and a connection reads a plain
+//! `flash_buy` itself ([`Inbound::flash_buy`]): a final refusal (ended,
+//! not started, every unit committed, the buyer's committed units at the
+//! limit) or the replay of a committed win is answered there, without a
+//! hop to this task; every attempt that might win still comes here. Once
+//! a sale sells out, that is nearly every attempt, and this task no
+//! longer caps how many a room can answer.
 
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 use zhibo_domain::event::{Actor, Event, EventKind, NewEvent};
-use zhibo_domain::{FlashSaleId, RoomId, SkuId, Timestamp, UserId};
+use zhibo_domain::{Clock, FlashSaleId, RoomId, SkuId, Timestamp, UserId};
 use zhibo_store::StoreError;
 
-use super::{InFlight, Room, Then};
+use super::{InFlight, Inbound, Received, Room, Then};
 use crate::LiveError;
 use crate::flash_sale::{
-    Decision, FlashFrame, FlashSale, FlashSaleClosed, FlashSaleOpen, FlashSaleTerms, FlashWin, Outcome,
-    RunningFlashSale, SaleState,
+    Decision, FlashBoards, FlashFrame, FlashSale, FlashSaleClosed, FlashSaleOpen, FlashSaleTerms, FlashWin, Outcome,
+    RunningFlashSale, SaleBoard, SaleState,
 };
 use crate::hub::Deps;
 use crate::protocol::{ClientMessage, ErrorCode, ProtocolError};
@@ -65,6 +74,8 @@ pub(super) struct FlashDesk {
     attempts_per_s: u64,
     last_stats: Option<Vec<u8>>,
     stock: StockView,
+    /// The sales' published views, shared with the room's connections.
+    pub(super) boards: Arc<FlashBoards>,
 }
 
 /// What a room loads at start: its running sales and its SKUs' stock.
@@ -110,6 +121,100 @@ enum Job {
     Close { sale: FlashSaleId, actor: Actor, reason: &'static str, reply: Reply },
 }
 
+/// What a room's connections need to answer attempts themselves: the
+/// sales' boards (the room publishes them) and the room's clock.
+pub(super) struct Edge {
+    pub(super) boards: Arc<FlashBoards>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge").field("boards", &self.boards).finish_non_exhaustive()
+    }
+}
+
+impl Edge {
+    pub(super) fn new(clock: Arc<dyn Clock>) -> Edge {
+        Edge { boards: Arc::default(), clock }
+    }
+}
+
+/// One connection's place at the edge: who buys, and what it looked up
+/// last (the sale's board, the address it checked), so the next attempt
+/// skips both. Only this connection's reader uses it: the lock is never
+/// contended.
+#[derive(Debug)]
+pub(super) struct Seat {
+    edge: Arc<Edge>,
+    /// The signed-in account; anonymous viewers cannot buy.
+    buyer: Option<UserId>,
+    last: std::sync::Mutex<Last>,
+}
+
+#[derive(Debug, Default)]
+struct Last {
+    /// A sale's board never changes for its id, so it is kept for good.
+    board: Option<Arc<SaleBoard>>,
+    /// The last address that passed its checks, field by field.
+    address: Option<[String; 4]>,
+}
+
+impl Seat {
+    pub(super) fn new(edge: Arc<Edge>, actor: &Actor) -> Seat {
+        let buyer = match actor {
+            Actor::User(id) => Some(*id),
+            _ => None,
+        };
+        Seat { edge, buyer, last: Default::default() }
+    }
+}
+
+impl Inbound {
+    /// A plain `flash_buy`, read by its own parser: answered here when the
+    /// answer is final, else handed to the room. `None`: the text is not
+    /// one (the general parser takes it).
+    pub(super) async fn flash_buy(&self, text: &str) -> Option<Received> {
+        let seat = &self.flash;
+        let checked = {
+            let mut last = seat.last.lock().unwrap_or_else(|e| e.into_inner());
+            let buy = crate::flash_sale::wire::parse(text, |address| {
+                last.address.as_ref().is_some_and(|known| known.iter().zip(address.fields()).all(|(k, a)| k == a))
+            })?;
+            buy.map(|buy| {
+                let fields = buy.address.fields();
+                if !last.address.as_ref().is_some_and(|known| known.iter().zip(fields).all(|(k, a)| k == a)) {
+                    last.address = Some(fields.map(str::to_owned));
+                }
+                // Anonymous viewers go to the room, which tells them to sign in.
+                let answer = seat.buyer.and_then(|buyer| {
+                    let board = match &last.board {
+                        Some(board) if board.sale() == buy.sale => board.clone(),
+                        _ => {
+                            let board = seat.edge.boards.find(buy.sale)?;
+                            last.board = Some(board.clone());
+                            board
+                        }
+                    };
+                    board.at_the_edge(buyer, buy.quantity, buy.request, seat.edge.clock.now())
+                });
+                (buy, answer)
+            })
+        };
+        Some(match checked {
+            Err(error) => Received::Answered(error.to_frame()),
+            Ok((_, Some(frame))) => Received::Answered(frame),
+            Ok((buy, None)) => {
+                if self.send(buy.into_message()).await {
+                    Received::Sent
+                } else {
+                    Received::Closed
+                }
+            }
+        })
+    }
+}
+
 impl Room {
     /// Resumes the sales that were running when the room last stopped.
     pub(super) fn flash_resume(&mut self, loaded: Loaded) {
@@ -118,6 +223,7 @@ impl Room {
             let sale = FlashSale::resume(running);
             let t = sale.terms().clone();
             self.flash.stock.flash_opened(t.sale, t.sku, 0, sale.remaining());
+            self.flash.boards.publish(sale.board().clone());
             self.flash.sales.push(Entry { sale, closing: false, closed: false });
         }
     }
@@ -136,12 +242,15 @@ impl Room {
                     return Err(no_sale(sale));
                 };
                 match entry.sale.attempt(buyer, quantity, &request, now) {
+                    // A replayed pending win hears nothing now: its answer is on its way.
+                    Decision::Answer(Outcome::Pending { .. }) => {}
+                    Decision::Answer(Outcome::Refused(refusal)) => {
+                        let frame = entry.sale.board().refusal_frame(refusal, &request);
+                        self.tell(conn, frame);
+                    }
                     Decision::Answer(outcome) => {
                         let frame = FlashFrame::result(entry.sale.terms(), &request, &outcome);
-                        // A replayed pending win hears nothing now: its answer is on its way.
-                        if !matches!(outcome, Outcome::Pending { .. }) {
-                            self.tell(conn, crate::protocol::single(&frame));
-                        }
+                        self.tell(conn, crate::protocol::single(&frame));
                     }
                     Decision::Win { quantity } => {
                         // Checked when the message was parsed; only a win
@@ -270,6 +379,7 @@ impl Room {
                         self.flash.stock.flash_opened(t.sale, t.sku, t.quantity, t.quantity);
                         self.out.push(FlashFrame::FlashSale(sale.view(now)).to_json());
                         self.flash.announced = Some((sale.id(), sale.remaining(), sale.state(now)));
+                        self.flash.boards.publish(sale.board().clone());
                         self.flash.sales.push(Entry { sale, closing: false, closed: false });
                     }
                     Err(error) => {

@@ -37,8 +37,10 @@ use crate::run_sheet::RunSheet;
 
 mod automation;
 mod flash_sale;
+mod highlight;
 mod orders;
 mod presentation;
+mod reminders;
 mod stream;
 
 pub use stream::{StreamEvent, StreamUpdate};
@@ -140,6 +142,8 @@ pub struct RoomHandle {
     room: RoomId,
     commands: mpsc::Sender<Command>,
     private_capacity: usize,
+    /// The flash sales' published views (room/flash_sale.rs).
+    edge: Arc<flash_sale::Edge>,
 }
 
 impl RoomHandle {
@@ -156,6 +160,7 @@ impl RoomHandle {
     /// snapshot.
     pub async fn connect(&self, identity: Identity) -> Result<Connection, LiveError> {
         let unavailable = || LiveError::RoomUnavailable(self.room);
+        let flash = flash_sale::Seat::new(self.edge.clone(), &identity.actor);
         let (private_tx, private_rx) = mpsc::channel(self.private_capacity);
         let (reply, answer) = oneshot::channel();
         let join = Command::Join { identity, private: private_tx.clone(), reply };
@@ -167,6 +172,7 @@ impl RoomHandle {
                 conn: joined.conn,
                 commands: self.commands.clone(),
                 private: private_tx,
+                flash,
                 _guard: guard.clone(),
             },
             outbound: Outbound {
@@ -227,7 +233,7 @@ impl Drop for LeaveGuard {
     }
 }
 
-/// One joined connection; split it between a reader and a writer task.
+/// One joined connection: what the client says and what it is sent.
 #[derive(Debug)]
 pub struct Connection {
     pub inbound: Inbound,
@@ -246,7 +252,21 @@ pub struct Inbound {
     conn: u64,
     commands: mpsc::Sender<Command>,
     private: mpsc::Sender<Bytes>,
+    /// Where this connection answers flash-sale attempts itself.
+    flash: flash_sale::Seat,
     _guard: Arc<LeaveGuard>,
+}
+
+/// What became of a client's text message ([`Inbound::receive`]).
+#[derive(Debug)]
+pub enum Received {
+    /// Handed to the room, which answers on the outbound half if at all.
+    Sent,
+    /// Answered at once, without the room (a message that does not parse,
+    /// a final flash-sale refusal): this frame is for this client alone.
+    Answered(Bytes),
+    /// The room has stopped.
+    Closed,
 }
 
 impl Inbound {
@@ -258,12 +278,32 @@ impl Inbound {
     /// does not parse is answered with an error frame to this connection
     /// alone and never reaches the room. `false` once the room has stopped.
     pub async fn send_text(&self, text: &str) -> bool {
-        match ClientMessage::parse(text) {
-            Ok(message) => self.send(message).await,
-            Err(error) => {
-                let _ = self.private.try_send(error.to_frame());
+        match self.receive(text).await {
+            Received::Sent => true,
+            Received::Answered(frame) => {
+                let _ = self.private.try_send(frame);
                 true
             }
+            Received::Closed => false,
+        }
+    }
+
+    /// As [`Inbound::send_text`], but an answer given at once is returned
+    /// for the caller to write itself (with others, in one write) instead
+    /// of queued on the outbound half.
+    pub async fn receive(&self, text: &str) -> Received {
+        if let Some(received) = self.flash_buy(text).await {
+            return received;
+        }
+        match ClientMessage::parse(text) {
+            Ok(message) => {
+                if self.send(message).await {
+                    Received::Sent
+                } else {
+                    Received::Closed
+                }
+            }
+            Err(error) => Received::Answered(error.to_frame()),
         }
     }
 
@@ -356,11 +396,17 @@ impl Outbound {
 pub(crate) fn start(room: RoomId, deps: Deps) -> RoomHandle {
     let (commands, inbox) = mpsc::channel(deps.config.command_capacity.max(1));
     let private_capacity = deps.config.private_capacity.max(1);
-    tokio::spawn(run(room, deps, inbox));
-    RoomHandle { room, commands, private_capacity }
+    let edge = Arc::new(flash_sale::Edge::new(deps.clock.clone()));
+    tokio::spawn(run(room, deps, inbox, edge.boards.clone()));
+    RoomHandle { room, commands, private_capacity, edge }
 }
 
-async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
+async fn run(
+    room: RoomId,
+    deps: Deps,
+    mut inbox: mpsc::Receiver<Command>,
+    boards: Arc<crate::flash_sale::FlashBoards>,
+) {
     let info = match deps.data.load(room).await {
         Ok(Some(info)) => info,
         Ok(None) => return refuse(inbox, LiveError::RoomNotFound(room)).await,
@@ -388,6 +434,7 @@ async fn run(room: RoomId, deps: Deps, mut inbox: mpsc::Receiver<Command>) {
     let mut state = Room::new(room, info, deps);
     state.moderation = moderation;
     state.run_sheet = RunSheet::new(run_sheet);
+    state.flash.boards = boards;
     match flash_sale::load(room, &state.deps).await {
         Ok(loaded) => state.flash_resume(loaded),
         Err(error) => {
@@ -488,6 +535,8 @@ enum Then {
     Presented { conn: u64, frame: Vec<u8> },
     /// A flash sale's open, win or close (room/flash_sale.rs).
     Flash(flash_sale::Pending),
+    /// A coupon reminder or cart nudge (room/reminders.rs).
+    Reminder(reminders::Sending),
 }
 
 /// The oldest started append's result, once it has one.
@@ -536,9 +585,11 @@ struct Room {
     lineup_signals: crate::lineup::Signals,
     figures: crate::figures::Figures,
     stream: stream::StreamView,
+    stream_clock: highlight::StreamClock,
     presentation: presentation::Presentation,
     flash: flash_sale::FlashDesk,
     automation: crate::automation::Schedule,
+    reminders: reminders::ReminderDesk,
 }
 
 impl Room {
@@ -573,9 +624,11 @@ impl Room {
             lineup_signals: crate::lineup::Signals::default(),
             figures: crate::figures::Figures::default(),
             stream: stream::StreamView::default(),
+            stream_clock: highlight::StreamClock::default(),
             presentation: presentation::Presentation::default(),
             flash: flash_sale::FlashDesk::default(),
             automation: crate::automation::Schedule::default(),
+            reminders: reminders::ReminderDesk::default(),
         }
     }
 
@@ -600,6 +653,7 @@ impl Room {
                     self.tell_figures(conn);
                     self.tell_flash(conn);
                     self.tell_stream(conn);
+            self.tell_reminders(conn);
                 }
             }
             Command::Stream(update) => self.stream_update(update),
@@ -666,6 +720,7 @@ impl Room {
             self.tell_figures(conn);
             self.tell_flash(conn);
             self.tell_stream(conn);
+            self.tell_reminders(conn);
         }
     }
 
@@ -894,6 +949,8 @@ impl Room {
             ClientMessage::CancelAction { .. } | ClientMessage::FireAction { .. } => {
                 self.automation_message(actor, name, message)?
             }
+            ClientMessage::RemindCoupon { .. } | ClientMessage::NudgeCarts {} => self.remind(conn, actor, message)?,
+            ClientMessage::MarkHighlight { note } => self.mark_highlight(actor, note)?,
             ClientMessage::Ban { viewer } => {
                 let target = Actor::parse(&viewer).map_err(|e| ProtocolError::field("viewer", e.to_string()))?;
                 self.banned.insert(target);
@@ -956,6 +1013,7 @@ impl Room {
         self.welcome_tick();
         self.flash_tick();
         self.automation_tick();
+        self.reminders_tick();
     }
 
     /// The oldest append is durable (or failed): release what waited on it.
@@ -974,6 +1032,9 @@ impl Room {
                 if let Then::Flash(pending) = done.then {
                     return self.flash_failed(pending, &error);
                 }
+                if let Then::Reminder(sending) = done.then {
+                    return self.reminder_failed(sending, &error);
+                }
                 tracing::error!(room = %self.id, %error, "room event not stored; its frame is not sent");
                 if let Then::Comment { conn, .. } = done.then {
                     let error = ProtocolError::new(
@@ -990,6 +1051,7 @@ impl Room {
             Then::Nothing => {}
             Then::Broadcast(frame) => self.out.push(frame.to_json()),
             Then::Flash(pending) => self.flash_acknowledged(pending, &event),
+            Then::Reminder(sending) => self.reminder_acknowledged(sending, &event),
             Then::Presented { frame, .. } => self.out.push(frame),
             Then::Lineup(op) => {
                 let frame = op.applied(&mut self.lineup, &event);

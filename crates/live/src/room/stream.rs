@@ -124,6 +124,7 @@ impl Room {
     /// A report from the media layer.
     pub(super) fn stream_update(&mut self, update: StreamUpdate) {
         let before = self.stream.state;
+        self.stream_clock.changed(update.event, self.now());
         self.stream.state = update.event.state(before, self.stream.heard_change);
         self.stream.heard_change |= !matches!(update.event, StreamEvent::Health | StreamEvent::Refresh);
         self.stream.last = Some(update.event);

@@ -16,7 +16,8 @@ CREATE TABLE recordings (
     ended_at    INTEGER,
     duration_ms INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),
     bytes       INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0),
-    -- times the writer fell behind and left tags out (a slow disk)
+    -- times the writer fell behind and left tags out (a slow disk): the
+    -- sum over the segments
     gaps        INTEGER NOT NULL DEFAULT 0 CHECK (gaps >= 0)
 ) STRICT;
 
@@ -27,6 +28,7 @@ CREATE TABLE recording_segments (
     ended_at       INTEGER,
     media_start_ms INTEGER NOT NULL CHECK (media_start_ms >= 0),
     duration_ms    INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),
+    gaps           INTEGER NOT NULL DEFAULT 0 CHECK (gaps >= 0),
     PRIMARY KEY (recording_id, seq)
 ) STRICT;
 

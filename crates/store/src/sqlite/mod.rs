@@ -31,6 +31,7 @@ mod imports;
 mod moderation;
 mod orders;
 mod promotions;
+mod recordings;
 mod sessions;
 mod shops;
 mod shows;

@@ -24,7 +24,7 @@ use zhibo_domain::{DomainError, Fen, OrderId, ProductId, RoomId, ShopId, SkuId, 
 use super::SqliteStore;
 use crate::orders::{
     BudgetSpend, CartItem, NewOrder, NewPayment, OrderExtras, OrderFilter, OrderLineRecord, OrderRecord,
-    OrderRejection, OrderStore, PaymentRecord, PaymentRefusal, StockSource, StockState, TransitionRecord,
+    OrderRejection, OrderStore, PaymentRecord, PaymentRefusal, StockSource, StockState, TransitionRecord, WaitingCart,
 };
 use crate::{Result, StoreError};
 
@@ -982,5 +982,30 @@ impl OrderStore for SqliteStore {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+
+    async fn waiting_carts(&self, show: RoomId) -> Result<Vec<WaitingCart>> {
+        // An order at the same millisecond as the change counts as after
+        // it: a checkout that emptied part of a cart is not "waiting".
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "WITH c AS (SELECT buyer_id, SUM(quantity) AS units, MAX(updated_at) AS changed
+                        FROM carts WHERE show_id = ?1 GROUP BY buyer_id)
+             SELECT buyer_id, units, changed FROM c
+             WHERE NOT EXISTS (SELECT 1 FROM orders o
+                               WHERE o.buyer_id = c.buyer_id AND o.show_id = ?1 AND o.created_at >= c.changed)
+             ORDER BY buyer_id",
+        )
+        .bind(show.0)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|(buyer, units, changed)| {
+                Ok(WaitingCart {
+                    buyer: UserId(buyer),
+                    units: u64::try_from(units).map_err(|_| StoreError::Corrupt(format!("cart units {units}")))?,
+                    changed_at: Timestamp(changed),
+                })
+            })
+            .collect()
     }
 }

@@ -237,4 +237,14 @@ impl PromotionStore for SqliteStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn coupon_claimants(&self, coupon: i64) -> Result<Vec<UserId>> {
+        // coupon_claims_by_coupon_buyer answers this from the index alone.
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT buyer_id FROM coupon_claims WHERE coupon_id = ? ORDER BY buyer_id")
+                .bind(coupon)
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
 }

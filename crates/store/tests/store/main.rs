@@ -10,5 +10,6 @@ mod flash_sales;
 mod helpers;
 mod orders;
 mod promotions;
+mod recordings;
 mod shows;
 mod stream_keys;

@@ -3,7 +3,9 @@
 import { connect, el, list, yuan } from "./room.js";
 import { automation } from "./automation.js";
 import { flashConsole } from "./flash_sale.js";
+import { highlightMarked, highlightTools } from "./highlight.js";
 import { initStreamPanel, streamConsole } from "./stream.js";
+import { initRemindersConsole, remindersConsole } from "./reminders.js";
 import { applySuggestion, commentTools, orderTools, renderPresentation, wirePresentation } from "./presentation.js";
 
 const root = document.getElementById("console");
@@ -13,15 +15,18 @@ const t = JSON.parse($("console-text").textContent);
 
 let lastLineup = "";
 initStreamPanel(room);
+initRemindersConsole(room, (m) => live.send(m));
 const live = connect(room, "console", {
   render(s, f) {
     // The figures come every second: they redraw their strip alone.
     if (f && f.type === "figures") { figures(f); return; }
     if (f && (f.type === "stream" || f.type === "stream_state")) { streamConsole(f); return; }
+    if (f && f.type === "highlight") { highlightMarked(f); return; }
     if (f) moderation(f);
     if (f && f.type === "run_sheet") runSheet(f);
     if (f && f.type === "automation") automation(f, live.send);
     flashConsole(f, live.send, s.products);
+    remindersConsole(f);
     if (f && f.type === "suggestion") suggestion(f.suggestion);
     $("online").textContent = s.online;
     $("likes").textContent = s.likes;
@@ -57,6 +62,7 @@ const live = connect(room, "console", {
 });
 
 $("unpush").addEventListener("click", () => live.send({ type: "unpush_card" }));
+highlightTools(live.send);
 
 // Lineup tools: a new live price (yuan, sent as fen) and a manual stock
 // change (+/- units with a note), both answered by the room's frames.

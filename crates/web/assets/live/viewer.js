@@ -3,6 +3,7 @@
 import { connect, el, list, yuan } from "./room.js";
 import { flashViewer } from "./flash_sale.js";
 import { streamViewer } from "./stream.js";
+import { remindersViewer } from "./reminders.js";
 
 const root = document.getElementById("room");
 const room = root.dataset.room;
@@ -40,6 +41,7 @@ const live = connect(room, "viewer", {
     renderInteractions(s);
     renderPresentation(s, f);
     flashViewer(f, live.send);
+    remindersViewer(f);
     streamViewer(f, room);
   },
   likes(count) { for (let i = 0; i < Math.min(count, 5); i++) heart(); },

@@ -66,6 +66,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(shows::ShowsApi::openapi());
     doc.merge(viewer::ViewerApi::openapi());
     doc.merge(preflight::PreflightApi::openapi());
+    doc.merge(crate::replay::ReplayApi::openapi());
     doc
 }
 

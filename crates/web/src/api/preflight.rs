@@ -42,9 +42,11 @@ const PRUNE_ABOVE_USERS: usize = 10_000;
 
 pub fn routes() -> Routes {
     use Access::Needs;
-    Routes::default()
-        .add("/api/v1/shows/{id}/preflight/upload", Needs(Permission::LiveConsole), post(upload))
-        .add("/api/v1/shows/{id}/preflight/push", Needs(Permission::LiveConsole), get(push))
+    Routes::default().add("/api/v1/shows/{id}/preflight/upload", Needs(Permission::LiveConsole), post(upload)).add(
+        "/api/v1/shows/{id}/preflight/push",
+        Needs(Permission::LiveConsole),
+        get(push),
+    )
 }
 
 #[derive(OpenApi)]
@@ -138,10 +140,8 @@ async fn upload(
             fields: Vec::new(),
         });
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > CHUNK_MAX_BYTES as u64) {
         return Err(crate::api::json::too_large(CHUNK_MAX_BYTES));
     }
@@ -150,7 +150,8 @@ async fn upload(
     let mut left = state.media.preflight.charge(user, state.clock.now(), 0).map_err(limited)?;
     let mut frames = body.into_data_stream();
     while let Some(frame) = frames.next().await {
-        let frame = frame.map_err(|e| WebError::invalid("body", format!("读取上传失败 / the upload broke off: {e}")))?;
+        let frame =
+            frame.map_err(|e| WebError::invalid("body", format!("读取上传失败 / the upload broke off: {e}")))?;
         received += frame.len() as u64;
         if received > CHUNK_MAX_BYTES as u64 {
             return Err(crate::api::json::too_large(CHUNK_MAX_BYTES));

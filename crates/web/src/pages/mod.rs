@@ -10,6 +10,7 @@ pub mod login;
 pub mod moderation;
 pub mod orders;
 pub mod planning;
+pub mod preflight;
 pub mod products;
 pub mod promotions;
 pub mod room;
@@ -47,6 +48,7 @@ pub fn routes() -> Routes {
         .merge(promotions::routes())
         .merge(selection::routes())
         .merge(room::routes())
+        .merge(preflight::routes())
         .merge(moderation::routes())
         .merge(planning::routes())
         .merge(shows::routes())

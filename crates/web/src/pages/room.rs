@@ -54,7 +54,7 @@ pub(crate) async fn show(state: &AppState, id: i64) -> Result<ShowRecord, WebErr
     detail.map(|d| d.show).ok_or_else(|| WebError::NotFound(format!("show {id}")))
 }
 
-fn texts(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn texts(pairs: &[(&str, &str)]) -> String {
     let map: serde_json::Map<String, serde_json::Value> =
         pairs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
     // The values are catalogue strings; `</` is escaped anyway so the JSON

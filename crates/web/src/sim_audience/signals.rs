@@ -20,24 +20,60 @@ pub struct RoomProduct {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
     /// The observer's snapshot: the lineup and what is up now.
-    Snapshot { products: Vec<RoomProduct>, card: Option<i64> },
-    CardPushed { product: i64 },
+    Snapshot {
+        products: Vec<RoomProduct>,
+        card: Option<i64>,
+    },
+    CardPushed {
+        product: i64,
+    },
     CardUnpushed,
-    PriceChanged { product: i64, live_price: i64 },
+    PriceChanged {
+        product: i64,
+        live_price: i64,
+    },
     /// A comment everyone sees (`seq` is its id in the room's log).
-    Comment { seq: u64, viewer: String, text: String },
-    CommentHidden { seq: u64 },
-    LotteryOpened { keyword: Option<String>, by_follow: bool, ends_at_ms: i64 },
-    RedPacketSent { id: u64 },
-    PollOpened { id: u64, options: u32 },
+    Comment {
+        seq: u64,
+        viewer: String,
+        text: String,
+    },
+    CommentHidden {
+        seq: u64,
+    },
+    LotteryOpened {
+        keyword: Option<String>,
+        by_follow: bool,
+        ends_at_ms: i64,
+    },
+    RedPacketSent {
+        id: u64,
+    },
+    PollOpened {
+        id: u64,
+        options: u32,
+    },
     /// A flash sale's card; `running` once its countdown is over.
-    FlashSale { product: i64, price_fen: i64, quantity: u32, running: bool, ends_at_ms: Option<i64>, now_ms: i64 },
+    FlashSale {
+        product: i64,
+        price_fen: i64,
+        quantity: u32,
+        running: bool,
+        ends_at_ms: Option<i64>,
+        now_ms: i64,
+    },
     /// A console answered a question (console frames, or the reply everyone sees).
-    QuestionAnswered { seq: u64 },
+    QuestionAnswered {
+        seq: u64,
+    },
     /// A console muted or banned a viewer (console frames).
-    Silenced { viewer: String },
+    Silenced {
+        viewer: String,
+    },
     /// The video stream's state: "live", "down" or "off".
-    Stream { state: String },
+    Stream {
+        state: String,
+    },
 }
 
 /// Appends the signals one message from the room carries (a batch, or a
@@ -110,10 +146,9 @@ fn frame_signal(f: &Value, out: &mut Vec<Signal>) {
             ends_at_ms,
         }),
         "red_packet_sent" => f["id"].as_u64().map(|id| Signal::RedPacketSent { id }),
-        "poll_opened" => f["id"].as_u64().map(|id| Signal::PollOpened {
-            id,
-            options: f["options"].as_array().map_or(0, |o| o.len() as u32),
-        }),
+        "poll_opened" => f["id"]
+            .as_u64()
+            .map(|id| Signal::PollOpened { id, options: f["options"].as_array().map_or(0, |o| o.len() as u32) }),
         "flash_sale" => int(&f["product"]).zip(int(&f["price_fen"])).map(|(product, price_fen)| Signal::FlashSale {
             product,
             price_fen,

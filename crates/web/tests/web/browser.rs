@@ -20,6 +20,11 @@ pub(crate) struct Browser {
 
 /// Starts chromedriver on a free port and opens a headless chromium session.
 pub(crate) async fn browser() -> Option<Browser> {
+    browser_with(&[]).await
+}
+
+/// [`browser`] with more chromium switches (e.g. fake camera and microphone).
+pub(crate) async fn browser_with(extra_args: &[&str]) -> Option<Browser> {
     if std::env::var("SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
         eprintln!("SKIP_BROWSER_TESTS=1: browser tests skipped");
         return None;
@@ -58,6 +63,7 @@ pub(crate) async fn browser() -> Option<Browser> {
         "--window-size=1280,900".into(),
         format!("--user-data-dir={}", profile.path().display()),
     ];
+    let args: Vec<String> = args.into_iter().chain(extra_args.iter().map(|a| (*a).to_owned())).collect();
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": CHROMIUM, "args": args }));
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())

@@ -16,16 +16,16 @@ use zhibo_store::{EventStore, ShopStore, ShowStore};
 
 use crate::helpers::{TestApp, set_cookies};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     std::process::Command::new(tool).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
 /// An API sign-in: the session cookie and the CSRF token.
-async fn sign_in(app: &TestApp, username: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, username: &str) -> (String, String) {
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/session"))
         .json(&json!({"username": username, "password": zhibo_web::demo::DEMO_PASSWORD}))
@@ -37,12 +37,12 @@ async fn sign_in(app: &TestApp, username: &str) -> (String, String) {
     (cookie.split(';').next().unwrap().to_owned(), body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-async fn demo_show(app: &TestApp) -> RoomId {
+pub(crate) async fn demo_show(app: &TestApp) -> RoomId {
     let shop = app.store.first_shop().await.unwrap().unwrap();
     app.store.show_by_title(shop.id, zhibo_web::demo::DEMO_SHOW).await.unwrap().unwrap().id
 }
 
-async fn post(app: &TestApp, session: &(String, String), path: &str) -> reqwest::Response {
+pub(crate) async fn post(app: &TestApp, session: &(String, String), path: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.url(path))
         .header("cookie", &session.0)
@@ -53,7 +53,7 @@ async fn post(app: &TestApp, session: &(String, String), path: &str) -> reqwest:
 }
 
 /// Frames of one WebSocket, batches unpacked.
-async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let message = tokio::time::timeout_at(deadline, socket.next())
@@ -70,7 +70,7 @@ async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
-fn publish(rtmp: std::net::SocketAddr, key: &str, seconds: u32, realtime: bool) -> Child {
+pub(crate) fn publish(rtmp: std::net::SocketAddr, key: &str, seconds: u32, realtime: bool) -> Child {
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-hide_banner", "-loglevel", "error", "-nostdin"]);
     if realtime {
@@ -86,7 +86,7 @@ fn publish(rtmp: std::net::SocketAddr, key: &str, seconds: u32, realtime: bool) 
     cmd.spawn().expect("ffmpeg runs")
 }
 
-async fn exit_code(mut child: Child) -> Option<i32> {
+pub(crate) async fn exit_code(mut child: Child) -> Option<i32> {
     tokio::time::timeout(WAIT, child.wait()).await.expect("ffmpeg ends").unwrap().code()
 }
 

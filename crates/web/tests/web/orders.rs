@@ -559,7 +559,16 @@ async fn in_a_real_browser_a_viewer_buys_from_the_cart_pays_and_sees_the_order()
 
     c.find(Locator::Css("#cart-open")).await.unwrap().click().await.unwrap();
     c.wait().at_most(patience).for_element(Locator::Css("#cart-items li")).await.unwrap();
-    let payable = c.find(Locator::Css("#cart-payable")).await.unwrap().text().await.unwrap();
+    // the drawer renders its quote as it opens: wait for the price, not just the list
+    let payable = c
+        .wait()
+        .at_most(patience)
+        .for_element(Locator::XPath("//*[@id='cart-payable' and starts-with(normalize-space(.), '¥')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(payable.starts_with('¥'), "{payable}");
     assert!(c.find(Locator::Css("#pay-label")).await.unwrap().text().await.unwrap().contains("沙箱"));
     for (id, value) in
