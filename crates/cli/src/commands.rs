@@ -21,7 +21,6 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     let seeded = seed(&store).await.map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
     let app = Application::build(settings.clone(), Arc::new(store), clock()).await?;
-    start_audience(&app).await;
     let shutdown = shutdown_signal();
     let url = format!("http://{}", app.local_addr());
     println!("zhibo {} 演示已启动 / demo running", env!("CARGO_PKG_VERSION"));
@@ -36,6 +35,7 @@ pub async fn demo(port: u16, data: PathBuf) -> anyhow::Result<()> {
     for (username, display_name, role) in DEMO_ACCOUNTS {
         println!("    {username:<10} {role:<10} {display_name}", role = role.as_str());
     }
+    start_audience(&app).await;
     println!("  按 Ctrl-C 停止 / press Ctrl-C to stop");
     app.run_until(shutdown).await.context("server stopped with an error")
 }

@@ -21,6 +21,13 @@
 //! refusals up to [`REMEMBERED_REFUSALS`] per sale, after which a replayed
 //! refusal is judged again (a sold-out sale refuses it again anyway).
 //!
+//! The buyers' books (units taken, remembered answers) are kept on the
+//! sale's [`board::SaleBoard`], which the room shares with its
+//! connections so they can answer final refusals and replays themselves
+//! (see [`board`]); deciding a win stays here, on the room task alone.
+//! [`wire`] reads the hot message, `flash_buy`, without the general
+//! parser's copies.
+//!
 //! The same module holds the data-facing types the room exchanges with
 //! [`crate::RoomData`] (what to open, what won, what a restart reloads) and
 //! the frames viewers and consoles get.

@@ -84,11 +84,15 @@ pub struct MediaReport {
     pub peer: String,
     pub peer_error: Option<String>,
     pub peer_held_viewers: Option<usize>,
+    pub peer_fell_behind: Option<usize>,
     pub peer_viewers_per_core: Option<f64>,
     pub peer_cpu_cores_used: Option<f64>,
     pub peer_bytes_per_viewer: Option<u64>,
     pub peer_latency_ms: Option<f64>,
     pub peer_latency_p99_ms: Option<f64>,
+    /// CPU the RTMP players' load processes used (rml_rtmp's client
+    /// session costs more per byte than the HTTP-FLV reader).
+    pub peer_load_cpu_cores_used: Option<f64>,
     /// viewers_per_core ÷ peer_viewers_per_core.
     pub ratio: Option<f64>,
     pub cores: usize,
@@ -248,11 +252,16 @@ pub async fn run(viewers: usize, seconds: f64, with_peer: bool) -> anyhow::Resul
         peer: peer_name,
         peer_error,
         peer_held_viewers: theirs.as_ref().map(|p| p.held),
+        peer_fell_behind: theirs.as_ref().map(|p| p.fell_behind),
         peer_viewers_per_core: theirs.as_ref().and_then(Phase::per_core),
         peer_cpu_cores_used: theirs.as_ref().and_then(|p| p.cpu_cores_used).map(|c| (c * 1000.0).round() / 1000.0),
         peer_bytes_per_viewer: theirs.as_ref().and_then(|p| p.bytes_per_viewer),
         peer_latency_ms: theirs.as_ref().and_then(|p| p.percentile(0.5)),
         peer_latency_p99_ms: theirs.as_ref().and_then(|p| p.percentile(0.99)),
+        peer_load_cpu_cores_used: theirs
+            .as_ref()
+            .and_then(|p| p.load_cpu_cores_used)
+            .map(|c| (c * 1000.0).round() / 1000.0),
         ratio,
         cores,
         load_average,
@@ -432,9 +441,10 @@ pub fn print_human(r: &MediaReport) {
     match &r.peer_error {
         Some(e) => println!("  peer ({}): not measured: {e}", r.peer),
         None => println!(
-            "  peer {} (RTMP play): {} held; {} cores used → {} viewers/core; {} bytes/viewer; latency p50 {} ms, p99 {} ms",
+            "  peer {} (RTMP play): {} held, {} fell behind; {} cores used → {} viewers/core; {} bytes/viewer; latency p50 {} ms, p99 {} ms",
             r.peer,
             r.peer_held_viewers.map_or("—".into(), |v| v.to_string()),
+            r.peer_fell_behind.map_or("—".into(), |v| v.to_string()),
             opt(r.peer_cpu_cores_used),
             opt(r.peer_viewers_per_core),
             r.peer_bytes_per_viewer.map_or("—".into(), |b| b.to_string()),

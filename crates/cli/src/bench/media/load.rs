@@ -156,11 +156,10 @@ struct Watcher {
 
 impl Watcher {
     fn bytes(&mut self, n: usize) {
-        if let Some(go) = *self.go.borrow() {
-            let now = sys::monotonic_us();
-            if now >= go.window_start_us && now < go.window_end_us {
-                self.watched.bytes += n as u64;
-            }
+        if let Some(go) = *self.go.borrow()
+            && (go.window_start_us..go.window_end_us).contains(&sys::monotonic_us())
+        {
+            self.watched.bytes += n as u64;
         }
     }
 
@@ -173,10 +172,11 @@ impl Watcher {
             let _ = first.try_send(Ok(()));
         }
         let now = sys::monotonic_us();
-        if let Some(go) = *self.go.borrow() {
-            if now >= go.window_start_us && now < go.window_end_us {
-                self.watched.keyframes.push((keyframe_id(body), now));
-            }
+        if let Some(go) = *self.go.borrow()
+            && now >= go.window_start_us
+            && now < go.window_end_us
+        {
+            self.watched.keyframes.push((keyframe_id(body), now));
         }
     }
 
