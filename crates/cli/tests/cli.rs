@@ -101,7 +101,8 @@ async fn the_demo_starts_answers_health_and_its_printed_logins_sign_in() {
         .iter()
         .skip_while(|l| !l.contains("logins:"))
         .skip(1)
-        .take_while(|l| !l.contains("Ctrl-C"))
+        // the login rows are the block indented under "logins:"
+        .take_while(|l| l.starts_with("    "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     assert_eq!(logins.len(), 8, "{:?}", demo.printed);

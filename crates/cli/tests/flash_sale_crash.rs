@@ -322,4 +322,8 @@ fn bench_flash_sale_prints_one_json_object_with_its_checks() {
         assert!(report.get(key).is_some(), "{key} missing: {report}");
     }
     assert!(report["attempts_per_s"].as_f64().unwrap() > 0.0);
+    // CPU time per attempt, from /proc (this test runs on Linux).
+    for key in ["cpu_us_per_attempt", "load_cpu_us_per_attempt"] {
+        assert!(report[key].as_f64().is_some_and(|us| us >= 0.0), "{key}: {report}");
+    }
 }

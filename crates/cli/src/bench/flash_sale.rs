@@ -15,7 +15,11 @@
 //!
 //! zhibo runs in this process (the same `Application` as `zhibo demo`, on a
 //! temporary folder); the load generator runs on a thread of its own with
-//! its own single-threaded runtime, for both servers alike.
+//! its own single-threaded runtime, for both servers alike. Both share the
+//! machine's cores with it, so the report also gives each server's CPU time
+//! per answered attempt (and the load generator's), read from /proc around
+//! the window: throughput on a busy 2-core machine says as much about the
+//! neighbours as about the server.
 
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
