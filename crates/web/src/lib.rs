@@ -18,8 +18,8 @@ pub mod media;
 pub mod metrics;
 pub mod pages;
 pub mod payment;
-pub mod replay;
 pub mod reminders_data;
+pub mod replay;
 pub mod sim_audience;
 pub mod state;
 

@@ -160,6 +160,13 @@ struct Last {
     address: Option<[String; 4]>,
 }
 
+impl Last {
+    /// Whether `fields` are the address checked last.
+    fn knows(&self, fields: [&str; 4]) -> bool {
+        self.address.as_ref().is_some_and(|known| known.iter().zip(fields).all(|(k, a)| k == a))
+    }
+}
+
 impl Seat {
     pub(super) fn new(edge: Arc<Edge>, actor: &Actor) -> Seat {
         let buyer = match actor {
@@ -178,12 +185,10 @@ impl Inbound {
         let seat = &self.flash;
         let checked = {
             let mut last = seat.last.lock().unwrap_or_else(|e| e.into_inner());
-            let buy = crate::flash_sale::wire::parse(text, |address| {
-                last.address.as_ref().is_some_and(|known| known.iter().zip(address.fields()).all(|(k, a)| k == a))
-            })?;
+            let buy = crate::flash_sale::wire::parse(text, |address| last.knows(address.fields()))?;
             buy.map(|buy| {
                 let fields = buy.address.fields();
-                if !last.address.as_ref().is_some_and(|known| known.iter().zip(fields).all(|(k, a)| k == a)) {
+                if !last.knows(fields) {
                     last.address = Some(fields.map(str::to_owned));
                 }
                 // Anonymous viewers go to the room, which tells them to sign in.

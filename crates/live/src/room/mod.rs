@@ -532,7 +532,10 @@ enum Then {
     Stream(Bytes, Option<Vec<u8>>),
     Moderated(Vec<ModerationFrame>, Vec<Vec<u8>>, Option<CommentView>),
     /// A frame for everyone (room/presentation.rs); a failure is told to `conn`.
-    Presented { conn: u64, frame: Vec<u8> },
+    Presented {
+        conn: u64,
+        frame: Vec<u8>,
+    },
     /// A flash sale's open, win or close (room/flash_sale.rs).
     Flash(flash_sale::Pending),
     /// A coupon reminder or cart nudge (room/reminders.rs).
@@ -653,7 +656,7 @@ impl Room {
                     self.tell_figures(conn);
                     self.tell_flash(conn);
                     self.tell_stream(conn);
-            self.tell_reminders(conn);
+                    self.tell_reminders(conn);
                 }
             }
             Command::Stream(update) => self.stream_update(update),
@@ -943,9 +946,9 @@ impl Room {
             | ClientMessage::ReorderLineup { .. }
             | ClientMessage::PinComment { .. }
             | ClientMessage::UnpinComment {} => self.present(conn, actor, message)?,
-            ClientMessage::FlashBuy { .. } | ClientMessage::OpenFlashSale { .. } | ClientMessage::StopFlashSale { .. } => {
-                self.flash(conn, actor, message)?
-            }
+            ClientMessage::FlashBuy { .. }
+            | ClientMessage::OpenFlashSale { .. }
+            | ClientMessage::StopFlashSale { .. } => self.flash(conn, actor, message)?,
             ClientMessage::CancelAction { .. } | ClientMessage::FireAction { .. } => {
                 self.automation_message(actor, name, message)?
             }

@@ -26,7 +26,7 @@ mod replay;
 mod selection;
 mod show_automation;
 mod show_pages;
-mod sim_audience;
 mod shows;
 mod sign_in;
+mod sim_audience;
 mod viewer_page;
