@@ -16,13 +16,13 @@ use crate::helpers::{TestApp, set_cookies};
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct Peer {
+pub(crate) struct Peer {
     socket: Socket,
     queue: VecDeque<Value>,
 }
 
 impl Peer {
-    async fn open(
+    pub(crate) async fn open(
         app: &TestApp,
         path: &str,
         cookie: Option<&str>,
@@ -37,11 +37,11 @@ impl Peer {
         Ok(peer)
     }
 
-    async fn say(&mut self, message: Value) {
+    pub(crate) async fn say(&mut self, message: Value) {
         self.socket.send(Message::text(message.to_string())).await.unwrap();
     }
 
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         loop {
             if let Some(f) = self.queue.pop_front() {
                 return f;
@@ -61,7 +61,7 @@ impl Peer {
         }
     }
 
-    async fn until(&mut self, kind: &str) -> Value {
+    pub(crate) async fn until(&mut self, kind: &str) -> Value {
         loop {
             let f = self.next().await;
             if f["type"] == kind {
@@ -69,10 +69,25 @@ impl Peer {
             }
         }
     }
+
+    /// Every frame up to an error frame this socket provokes now: the
+    /// room's private frames to one connection keep their order, so what
+    /// the room sent this connection before is among them.
+    pub(crate) async fn everything_so_far(&mut self) -> Vec<Value> {
+        self.say(json!({"v": 1, "type": "dance"})).await;
+        let mut seen = Vec::new();
+        loop {
+            let f = self.next().await;
+            if f["type"] == "error" && f["code"] == "unknown_type" {
+                return seen;
+            }
+            seen.push(f);
+        }
+    }
 }
 
 /// The `zhibo_session=...` cookie of a fresh API sign-in.
-async fn session_cookie(app: &TestApp, username: &str) -> String {
+pub(crate) async fn session_cookie(app: &TestApp, username: &str) -> String {
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/session"))
         .json(&json!({"username": username, "password": zhibo_web::demo::DEMO_PASSWORD}))

@@ -5,100 +5,20 @@
 //! claims the coupon. Frames are awaited with a bounded timeout as a safety
 //! net; nothing sleeps.
 
-use futures_util::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zhibo_domain::account::Username;
 use zhibo_domain::ids::CouponId;
 use zhibo_domain::promotion::{CouponBenefit, CouponDraft, Scope};
 use zhibo_domain::{Fen, RoomId, SkuId, UserId};
 use zhibo_store::{AccountStore, CatalogStore, EventStore, OrderStore, ShopStore, ShowStore};
 
-use crate::helpers::{Signed, T0, TestApp, set_cookies};
-
-struct Peer {
-    socket: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>,
-    queue: VecDeque<Value>,
-}
-
-impl Peer {
-    async fn open(app: &TestApp, path: &str, cookie: &str) -> Peer {
-        let mut request = app.url(path).replacen("http://", "ws://", 1).into_client_request().unwrap();
-        request.headers_mut().insert("cookie", cookie.parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        let mut peer = Peer { socket, queue: VecDeque::new() };
-        assert_eq!(peer.next().await["type"], "snapshot");
-        peer
-    }
-
-    async fn say(&mut self, message: Value) {
-        self.socket.send(Message::text(message.to_string())).await.unwrap();
-    }
-
-    async fn next(&mut self) -> Value {
-        loop {
-            if let Some(f) = self.queue.pop_front() {
-                return f;
-            }
-            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
-                .await
-                .expect("a frame within the safety timeout")
-                .expect("the socket is open")
-                .unwrap();
-            let Message::Text(text) = message else { continue };
-            let value: Value = serde_json::from_str(text.as_str()).unwrap();
-            if value["type"] == "batch" {
-                self.queue.extend(value["frames"].as_array().unwrap().iter().cloned());
-            } else {
-                return value;
-            }
-        }
-    }
-
-    async fn until(&mut self, kind: &str) -> Value {
-        loop {
-            let f = self.next().await;
-            if f["type"] == kind {
-                return f;
-            }
-        }
-    }
-
-    /// Every frame up to an error frame this socket provokes now: the
-    /// room's private frames to one connection keep their order, so what
-    /// the room sent this connection before is among them.
-    async fn everything_so_far(&mut self) -> Vec<Value> {
-        self.say(json!({"v": 1, "type": "dance"})).await;
-        let mut seen = Vec::new();
-        loop {
-            let f = self.next().await;
-            if f["type"] == "error" && f["code"] == "unknown_type" {
-                return seen;
-            }
-            seen.push(f);
-        }
-    }
-}
+use crate::helpers::{Signed, T0, TestApp};
+use crate::live_ws::{Peer, session_cookie};
 
 fn kinds(frames: &[Value], kind: &str) -> usize {
     frames.iter().filter(|f| f["type"] == kind).count()
-}
-
-async fn session_cookie(app: &TestApp, username: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": username, "password": zhibo_web::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookies = set_cookies(r.headers());
-    let session = cookies.iter().find(|c| c.starts_with("zhibo_session=")).expect("a session cookie");
-    session.split(';').next().unwrap().to_owned()
 }
 
 async fn demo_show(app: &TestApp) -> (i64, Vec<SkuId>) {
@@ -151,9 +71,12 @@ async fn a_buyer_who_claimed_gets_no_coupon_prompt_and_one_who_did_not_does() {
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
 
     let room = format!("/ws/rooms/{show}");
-    let mut claimed = Peer::open(&app, &format!("{room}/viewer"), &session_cookie(&app, "viewer").await).await;
-    let mut not_yet = Peer::open(&app, &format!("{room}/viewer"), &session_cookie(&app, "student1").await).await;
-    let mut desk = Peer::open(&app, &format!("{room}/console"), &session_cookie(&app, "assistant").await).await;
+    let mut claimed =
+        Peer::open(&app, &format!("{room}/viewer"), Some(&session_cookie(&app, "viewer").await)).await.unwrap();
+    let mut not_yet =
+        Peer::open(&app, &format!("{room}/viewer"), Some(&session_cookie(&app, "student1").await)).await.unwrap();
+    let mut desk =
+        Peer::open(&app, &format!("{room}/console"), Some(&session_cookie(&app, "assistant").await)).await.unwrap();
 
     // a coupon of no one's: refused naming the field
     desk.say(json!({"v": 1, "type": "remind_coupon", "coupon": 987654})).await;
@@ -171,7 +94,8 @@ async fn a_buyer_who_claimed_gets_no_coupon_prompt_and_one_who_did_not_does() {
     assert_eq!((events.len(), events[0]["targeted"].as_u64()), (1, Some(1)));
 
     // a viewer socket may not send it, even a staff account's
-    let mut staff = Peer::open(&app, &format!("{room}/viewer"), &session_cookie(&app, "operator").await).await;
+    let mut staff =
+        Peer::open(&app, &format!("{room}/viewer"), Some(&session_cookie(&app, "operator").await)).await.unwrap();
     staff.say(json!({"v": 1, "type": "remind_coupon", "coupon": id})).await;
     assert_eq!(staff.until("error").await["code"], "forbidden");
 }
@@ -209,9 +133,12 @@ async fn the_cart_nudge_reaches_a_buyer_whose_cart_waits_and_not_one_who_ordered
     assert_eq!(carts.iter().map(|c| (c.buyer, c.units)).collect::<Vec<_>>(), vec![(viewer_id, 2)]);
 
     let room = format!("/ws/rooms/{show}");
-    let mut to_waiting = Peer::open(&app, &format!("{room}/viewer"), &session_cookie(&app, "viewer").await).await;
-    let mut to_ordered = Peer::open(&app, &format!("{room}/viewer"), &session_cookie(&app, "student1").await).await;
-    let mut desk = Peer::open(&app, &format!("{room}/console"), &session_cookie(&app, "assistant").await).await;
+    let mut to_waiting =
+        Peer::open(&app, &format!("{room}/viewer"), Some(&session_cookie(&app, "viewer").await)).await.unwrap();
+    let mut to_ordered =
+        Peer::open(&app, &format!("{room}/viewer"), Some(&session_cookie(&app, "student1").await)).await.unwrap();
+    let mut desk =
+        Peer::open(&app, &format!("{room}/console"), Some(&session_cookie(&app, "assistant").await)).await.unwrap();
     desk.say(json!({"v": 1, "type": "nudge_carts"})).await;
     let sent = desk.until("reminder_sent").await;
     assert_eq!((sent["kind"].as_str(), sent["targeted"].as_u64()), (Some("cart"), Some(1)));
@@ -252,7 +179,9 @@ async fn in_a_real_browser_the_coupon_prompt_shows_a_banner_whose_button_claims_
     c.wait().at_most(patience).for_element(Locator::Css("#room[data-connection=open]")).await.unwrap();
 
     let mut desk =
-        Peer::open(&app, &format!("/ws/rooms/{show}/console"), &session_cookie(&app, "assistant").await).await;
+        Peer::open(&app, &format!("/ws/rooms/{show}/console"), Some(&session_cookie(&app, "assistant").await))
+            .await
+            .unwrap();
     desk.say(json!({"v": 1, "type": "remind_coupon", "coupon": id})).await;
     assert_eq!(desk.until("reminder_sent").await["targeted"], 1);
 
