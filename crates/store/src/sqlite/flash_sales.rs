@@ -69,9 +69,9 @@ impl TryFrom<SaleRow> for FlashSaleRecord {
     }
 }
 
-/// One ledger entry inside the caller's transaction: the balance moves and
-/// the entry records it, or `Err(balance)` when it would go below zero
-/// (nothing written).
+/// One ledger entry inside the caller's transaction (the orders' own
+/// `ledger_move`, so the rule lives once): `Err(balance)` when it would go
+/// below zero (nothing written).
 async fn ledger_entry(
     conn: &mut SqliteConnection,
     sku: SkuId,
@@ -81,34 +81,8 @@ async fn ledger_entry(
     note: &str,
     now: Timestamp,
 ) -> Result<std::result::Result<(), i64>> {
-    let balance: i64 = sqlx::query_scalar("SELECT balance FROM stock_balances WHERE sku_id = ?")
-        .bind(sku.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("sku {sku}")))?;
-    let after = balance + delta;
-    if after < 0 {
-        return Ok(Err(balance));
-    }
-    sqlx::query("UPDATE stock_balances SET balance = ? WHERE sku_id = ?")
-        .bind(after)
-        .bind(sku.0)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO stock_ledger (sku_id, delta, reason, actor_user_id, note, balance_after, time_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(sku.0)
-    .bind(delta)
-    .bind(reason.as_str())
-    .bind(actor.map(|a| a.0))
-    .bind(note)
-    .bind(after)
-    .bind(now.millis())
-    .execute(&mut *conn)
-    .await?;
-    Ok(Ok(()))
+    let moved = super::orders::ledger_move(conn, sku, delta, reason, actor, note, now).await?;
+    Ok(moved.map(|_| ()).map_err(|short| short.available))
 }
 
 async fn sale_row(conn: &mut SqliteConnection, shop: ShopId, id: FlashSaleId) -> Result<Option<FlashSaleRecord>> {

@@ -172,7 +172,7 @@ async fn load_order(conn: &mut SqliteConnection, shop: Option<ShopId>, id: Order
 /// One ledger entry inside the caller's transaction: the same rule as
 /// `StockStore::apply_stock_change` (refused below zero, balance and entry
 /// together), for changes that must commit with an order.
-async fn ledger_move(
+pub(super) async fn ledger_move(
     conn: &mut SqliteConnection,
     sku: SkuId,
     delta: i64,
