@@ -22,6 +22,7 @@ pub mod reminders_data;
 pub mod replay;
 pub mod sim_audience;
 pub mod state;
+pub mod websocket;
 
 pub use app::Application;
 pub use config::Settings;

@@ -10,7 +10,6 @@
 //! dodge a mute). A restart changes the secret, and viewers get new ids.
 
 use async_trait::async_trait;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -33,18 +32,17 @@ use zhibo_store::{EventStore, Store};
 use crate::auth::{Access, Routes, SignedIn};
 use crate::error::WebError;
 use crate::state::AppState;
+use crate::websocket::{Incoming, Limits, Received, Socket, Upgrade};
 
 /// The cookie holding an anonymous viewer's signed id.
 pub const VIEWER_COOKIE: &str = "zhibo_viewer";
-/// Largest WebSocket message read from a client; the protocol's own limit
-/// (4 KiB) answers politely below this, this closes the socket above it.
-/// Bytes read from a socket at a time (messages may still be up to
-/// [`MAX_SOCKET_MESSAGE`]).
-const SOCKET_READ_BUFFER: usize = 4 * 1024;
-const MAX_SOCKET_MESSAGE: usize = 64 * 1024;
+/// Bytes read from a socket at a time (viewers send short messages), and
+/// the largest WebSocket message read from a client: the protocol's own
+/// limit (4 KiB) answers politely below it, the socket closes (1009) above.
+const SOCKET_LIMITS: Limits = Limits { read_chunk: 4 * 1024, max_message: 64 * 1024 };
 /// Bytes of frames a lagging socket gets in one write, about: more saves
-/// system calls, but the socket's write buffer keeps its largest size for
-/// good, and that is memory per viewer.
+/// system calls (the frames are written from the room's shared bytes, so
+/// a bigger write costs no memory per viewer).
 const BYTES_PER_WRITE: usize = 16 * 1024;
 /// How long a closing handshake may take before the socket is dropped.
 const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
@@ -294,7 +292,7 @@ async fn viewer(
     SignedIn(signed): SignedIn,
     jar: CookieJar,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
     let (identity, cookie) = match signed {
@@ -325,7 +323,7 @@ async fn console(
     Path(room): Path<i64>,
     SignedIn(signed): SignedIn,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, WebError> {
     same_origin(&headers)?;
     // The route's access rule already demands the permission; the room
@@ -351,49 +349,50 @@ fn same_origin(headers: &HeaderMap) -> Result<(), WebError> {
 }
 
 /// Joins the room before upgrading, so an unknown room is a plain 404.
-async fn upgrade(
-    state: &AppState,
-    room: RoomId,
-    identity: Identity,
-    ws: WebSocketUpgrade,
-) -> Result<Response, WebError> {
+async fn upgrade(state: &AppState, room: RoomId, identity: Identity, ws: Upgrade) -> Result<Response, WebError> {
     let connection = state.live.hub.connect(room, identity).await.map_err(|e| match e {
         LiveError::RoomNotFound(_) => WebError::NotFound(format!("room {room}")),
         other => WebError::Internal(anyhow::anyhow!(other)),
     })?;
-    // A small read buffer: viewers send short messages, and axum's 128 KiB
-    // default per socket dominated memory per viewer in `zhibo bench fanout`.
-    Ok(ws
-        .max_message_size(MAX_SOCKET_MESSAGE)
-        .read_buffer_size(SOCKET_READ_BUFFER)
-        .on_upgrade(move |socket| serve(socket, connection)))
+    Ok(ws.on_upgrade(SOCKET_LIMITS, move |socket| serve(socket, connection)))
 }
 
 /// One task per socket: it writes the room's frames and reads the
 /// client's messages, whichever is ready (both waits are cancel-safe). One
 /// task instead of a reader and a writer saves two tasks and a lock per
 /// viewer, which is what a room of 20,000 viewers pays for each.
-async fn serve(mut socket: WebSocket, connection: zhibo_live::Connection) {
-    use futures_util::SinkExt;
+async fn serve(mut socket: Socket, connection: zhibo_live::Connection) {
     let (inbound, mut outbound) = connection.split();
-    loop {
+    let mut batch = Vec::new();
+    let code = loop {
         tokio::select! {
             frame = outbound.next() => {
-                let Some(first) = frame else { break };
-                if write(&mut socket, first, &mut outbound).await.is_err() {
-                    break;
+                // 1001 "going away": the room has stopped.
+                let Some(first) = frame else { break 1001 };
+                if write(&mut socket, first, &mut outbound, &mut batch).await.is_err() {
+                    return;
                 }
             }
-            message = socket.recv() => {
-                let Some(Ok(message)) = message else { break };
-                if !matches!(read_burst(&mut socket, &inbound, message).await, Ok(true)) {
-                    break;
-                }
+            message = socket.recv() => match message {
+                Ok(Some(message)) => match read_burst(&mut socket, &inbound, message).await {
+                    Ok(true) => {}
+                    Ok(false) => break 1000,
+                    Err(e) => match e.close_code() {
+                        Some(code) => break code,
+                        None => return,
+                    },
+                },
+                // The client went away without a close frame.
+                Ok(None) => return,
+                Err(e) => match e.close_code() {
+                    Some(code) => break code,
+                    None => return,
+                },
             }
         }
-    }
+    };
     // A client that stopped reading must not hold the task forever.
-    let _ = tokio::time::timeout(CLOSE_WITHIN, socket.close()).await;
+    socket.close(code, CLOSE_WITHIN).await;
 }
 
 /// Most client messages read in one go before answers are flushed.
@@ -401,76 +400,60 @@ const MESSAGES_PER_READ: usize = 64;
 
 /// Handles `first` and every further message already read from the
 /// socket, then writes the answers given at once (a flash-sale refusal,
-/// a message that does not parse) with one flush: a client with several
-/// requests in flight gets its answers in one write, not one per request.
-/// `Ok(false)` once the socket or the room is done.
-async fn read_burst(
-    socket: &mut WebSocket,
-    inbound: &zhibo_live::Inbound,
-    first: Message,
-) -> Result<bool, axum::Error> {
-    use futures_util::{FutureExt, SinkExt};
+/// a message that does not parse, a pong) with one write: a client with
+/// several requests in flight gets its answers in one write, not one per
+/// request. `Ok(false)` once the client closed or the room is done.
+async fn read_burst(socket: &mut Socket, inbound: &zhibo_live::Inbound, first: Incoming) -> Result<bool, Received> {
     let mut message = first;
-    let mut answered = false;
+    let mut answers = Vec::new();
     let mut alive = true;
     for _ in 0..MESSAGES_PER_READ {
         match message {
-            Message::Text(text) => match inbound.receive(text.as_str()).await {
+            Incoming::Text(text) => match inbound.receive(&text).await {
                 zhibo_live::room::Received::Sent => {}
-                zhibo_live::room::Received::Answered(frame) => {
-                    // The room only sends UTF-8 JSON; the check keeps this code free of `unsafe`.
-                    if let Ok(text) = Utf8Bytes::try_from(frame) {
-                        socket.feed(Message::Text(text)).await?;
-                        answered = true;
-                    }
-                }
+                zhibo_live::room::Received::Answered(frame) => answers.push(frame),
                 zhibo_live::room::Received::Closed => alive = false,
             },
-            Message::Binary(_) => inbound.reject(ProtocolError::new(
+            Incoming::Binary => inbound.reject(ProtocolError::new(
                 ErrorCode::BadJson,
                 "只接受文本 JSON 消息 / only text JSON messages are accepted",
             )),
-            Message::Close(_) => alive = false,
-            Message::Ping(_) | Message::Pong(_) => {}
+            Incoming::Close(_) => alive = false,
+            Incoming::Ping(_) | Incoming::Pong => {}
         }
         if !alive {
             break;
         }
-        // Only what is already here: never waits.
-        match socket.recv().now_or_never() {
-            Some(Some(Ok(next))) => message = next,
-            Some(_) => {
-                alive = false;
-                break;
-            }
+        // Only what is already read: never waits.
+        match socket.try_recv()? {
+            Some(next) => message = next,
             None => break,
         }
     }
-    if answered {
-        socket.flush().await?;
+    if !answers.is_empty() || socket.owes_pong() {
+        socket.send_texts(&answers).await.map_err(Received::Io)?;
     }
     Ok(alive)
 }
 
 /// Writes `first` and whatever else is already waiting (while under
-/// [`BYTES_PER_WRITE`]) with one flush: a viewer that fell behind catches
-/// up in fewer system calls than one per frame.
+/// [`BYTES_PER_WRITE`]) with one write: a viewer that fell behind catches
+/// up in fewer system calls than one per frame. `batch` is the task's
+/// reused list of frames.
 async fn write(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     first: bytes::Bytes,
     outbound: &mut zhibo_live::Outbound,
-) -> Result<(), axum::Error> {
-    use futures_util::SinkExt;
-    let mut frame = Some(first);
-    let mut written = 0;
-    while let Some(bytes) = frame {
-        written += bytes.len();
-        // The room only sends UTF-8 JSON; the check keeps this code free
-        // of `unsafe`.
-        if let Ok(text) = Utf8Bytes::try_from(bytes) {
-            socket.feed(Message::Text(text)).await?;
-        }
-        frame = if written < BYTES_PER_WRITE / 2 { outbound.try_next() } else { None };
+    batch: &mut Vec<bytes::Bytes>,
+) -> std::io::Result<()> {
+    let mut written = first.len();
+    batch.push(first);
+    while written < BYTES_PER_WRITE / 2 {
+        let Some(frame) = outbound.try_next() else { break };
+        written += frame.len();
+        batch.push(frame);
     }
-    socket.flush().await
+    let sent = socket.send_texts(batch).await;
+    batch.clear();
+    sent
 }

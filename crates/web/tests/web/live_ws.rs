@@ -295,3 +295,71 @@ async fn a_banned_viewer_gets_the_banned_error_for_comments_and_likes_over_the_s
         assert_eq!(other.until("error").await["code"], "forbidden", "{m}");
     }
 }
+
+/// The room's sockets are framed by zhibo itself (src/websocket): a
+/// client that breaks RFC 6455 is closed with the code that says why, a
+/// ping is answered, and a binary message gets an error frame while the
+/// socket stays open.
+#[tokio::test]
+async fn protocol_breaches_close_the_socket_with_their_code_and_pings_are_answered() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let app = TestApp::spawn().await;
+    let (room, _) = demo_room(&app).await;
+    let path = format!("{room}/viewer");
+
+    // ping → pong; binary → error frame, the socket goes on
+    let mut peer = Peer::open(&app, &path, None).await.unwrap();
+    peer.socket.send(Message::Ping(b"hi".to_vec().into())).await.unwrap();
+    let pong = loop {
+        match tokio::time::timeout(Duration::from_secs(10), peer.socket.next()).await.unwrap().unwrap().unwrap() {
+            Message::Pong(payload) => break payload,
+            _ => continue,
+        }
+    };
+    assert_eq!(&pong[..], b"hi");
+    peer.socket.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    let error = peer.until("error").await;
+    assert_eq!(error["code"], "bad_json");
+    peer.say(json!({"v": 1, "type": "like", "count": 1})).await;
+
+    // a message over 64 KiB → 1009
+    let mut big = Peer::open(&app, &path, None).await.unwrap();
+    big.socket.send(Message::text("x".repeat(70 * 1024))).await.unwrap();
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), big.socket.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(close.map(|c| c.code), Some(CloseCode::Size));
+
+    // an unmasked client frame (raw bytes after a hand-made handshake) → 1002
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp =
+        tokio::net::TcpStream::connect(app.url("").trim_start_matches("http://").trim_end_matches('/')).await.unwrap();
+    let handshake = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    tcp.write_all(handshake.as_bytes()).await.unwrap();
+    tcp.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf)).await.unwrap().unwrap();
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    assert!(text.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "the accept key of RFC 6455's example: {text}");
+    // the last frame is a close with 1002
+    assert!(seen.ends_with(&[0x88, 0x02, 0x03, 0xEA]), "close 1002 at the end: {:?}", &seen[seen.len() - 4..]);
+
+    // a handshake without the WebSocket headers is a 400, not a hang
+    let r = reqwest::get(app.url(&path)).await.unwrap();
+    assert_eq!(r.status(), 400);
+}
