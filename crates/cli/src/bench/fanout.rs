@@ -11,7 +11,7 @@
 //! this process's memory growth is the server's alone. The peer gets the
 //! same child processes.
 
-mod client;
+use super::ws_client as client;
 mod fleet;
 mod load;
 mod peer;

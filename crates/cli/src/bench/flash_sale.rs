@@ -40,6 +40,8 @@ use zhibo_store::{AccountStore, CatalogStore, FlashSaleStore, NewUser, ShowStore
 use zhibo_web::demo::{DEMO_PASSWORD, DEMO_SHOW, seed};
 use zhibo_web::{Application, Settings};
 
+use super::ws_client;
+
 /// The issue's target: at least this × Redis's attempts per second…
 pub const TARGET_RATIO: f64 = 1.5;
 /// …at a p99 answer time no worse than this.
@@ -330,7 +332,8 @@ pub async fn run(o: Options) -> anyhow::Result<FlashSaleReport> {
 /// pre-built around the request id and answers are scanned, not parsed
 /// into a JSON tree.
 struct ZhiboWire {
-    socket: tokio_tungstenite::WebSocketStream<TcpStream>,
+    reader: ws_client::Reader,
+    writer: ws_client::Writer,
     /// The `flash_buy` message up to the request id, and after it.
     head: String,
     tail: String,
@@ -338,20 +341,20 @@ struct ZhiboWire {
 }
 
 impl ZhiboWire {
-    fn new(socket: tokio_tungstenite::WebSocketStream<TcpStream>, sale: i64) -> ZhiboWire {
+    fn new((reader, writer): (ws_client::Reader, ws_client::Writer), sale: i64) -> ZhiboWire {
         let address = serde_json::json!({"name": "买家", "phone": "13800138000", "region": "上海市",
             "detail": "浦东新区世纪大道 1 号"});
         let head = format!(r#"{{"v":1,"type":"flash_buy","sale":{sale},"quantity":1,"request":"a"#);
         let tail = format!(r#"","address":{address}}}"#);
-        ZhiboWire { socket, head, tail, ready: VecDeque::new() }
+        ZhiboWire { reader, writer, head, tail, ready: VecDeque::new() }
     }
 }
 
 /// The unsigned number right after what `key` finds in `text`.
-fn number_after(text: &str, key: &memmem::Finder<'_>) -> Option<u64> {
-    let at = key.find(text.as_bytes())? + key.needle().len();
-    let digits = text[at..].bytes().take_while(u8::is_ascii_digit).count();
-    text[at..at + digits].parse().ok()
+fn number_after(text: &[u8], key: &memmem::Finder<'_>) -> Option<u64> {
+    let at = key.find(text)? + key.needle().len();
+    let digits = text[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&text[at..at + digits]).ok()?.parse().ok()
 }
 
 /// What an answer is scanned for, each searcher built once (building one
@@ -377,8 +380,7 @@ static KEYS: std::sync::LazyLock<Keys> = std::sync::LazyLock::new(|| Keys {
 impl Wire for ZhiboWire {
     async fn send(&mut self, id: u64) -> anyhow::Result<()> {
         let message = format!("{}{id}{}", self.head, self.tail);
-        self.socket.send(Message::text(message)).await?;
-        Ok(())
+        self.writer.send_text(&message).await
     }
 
     async fn recv(&mut self) -> anyhow::Result<(u64, Answer)> {
@@ -386,26 +388,34 @@ impl Wire for ZhiboWire {
             if let Some(ready) = self.ready.pop_front() {
                 return Ok(ready);
             }
-            let message = self.socket.next().await.context("the server closed the socket")??;
-            let Message::Text(text) = message else { continue };
-            let text = text.as_str();
-            let (keys, bytes) = (&*KEYS, text.as_bytes());
-            if keys.error.find(bytes).is_some() {
+            let (ready, mut refused) = (&mut self.ready, None);
+            self.reader
+                .each_text(|bytes| {
+                    let keys = &*KEYS;
+                    if keys.error.find(bytes).is_some() {
+                        refused = Some(String::from_utf8_lossy(bytes).into_owned());
+                        return false;
+                    }
+                    // Batches (units left, viewer counts) are not answers.
+                    if keys.result.find(bytes).is_none() {
+                        return true;
+                    }
+                    let id = number_after(bytes, &keys.request).unwrap_or(u64::MAX);
+                    let answer = if keys.won.find(bytes).is_some() {
+                        Answer::Won(number_after(bytes, &keys.order).and_then(|o| i64::try_from(o).ok()).map(OrderId))
+                    } else if keys.refused.find(bytes).is_some() {
+                        Answer::Refused
+                    } else {
+                        Answer::Error
+                    };
+                    ready.push_back((id, answer));
+                    false
+                })
+                .await?;
+            if let Some(text) = refused {
                 anyhow::bail!("the server refused an attempt: {text}");
             }
-            // Batches (units left, viewer counts) are not answers.
-            if keys.result.find(bytes).is_none() {
-                continue;
-            }
-            let id = number_after(text, &keys.request).unwrap_or(u64::MAX);
-            let answer = if keys.won.find(bytes).is_some() {
-                Answer::Won(number_after(text, &keys.order).and_then(|o| i64::try_from(o).ok()).map(OrderId))
-            } else if keys.refused.find(bytes).is_some() {
-                Answer::Refused
-            } else {
-                Answer::Error
-            };
-            self.ready.push_back((id, answer));
+            anyhow::ensure!(!self.ready.is_empty(), "the server closed the socket");
         }
     }
 }
@@ -507,9 +517,16 @@ async fn run_zhibo(o: Options, per_buyer: u32) -> anyhow::Result<(Phase, u32, u6
         let (tallies, seconds, cpu) = load(o.buyers, o.in_flight, o.seconds, ServerCpu::ThisProcess, move |i| {
             let (url, cookie) = (viewer_url.clone(), cookies[i].clone());
             async move {
-                let mut socket = ws_connect(&url, &cookie).await?;
-                until(&mut socket, "snapshot").await?;
-                Ok(ZhiboWire::new(socket, sale))
+                let (mut reader, writer) = ws_client::connect(&url, &[("Cookie", &cookie)]).await?;
+                let mut snapshot = false;
+                reader
+                    .each_text(|text| {
+                        snapshot = memmem::find(text, br#""type":"snapshot""#).is_some();
+                        !snapshot
+                    })
+                    .await?;
+                anyhow::ensure!(snapshot, "the room closed before its snapshot");
+                Ok(ZhiboWire::new((reader, writer), sale))
             }
         })?;
         let phase = phase(tallies, seconds, cpu);

@@ -11,6 +11,8 @@ pub mod media;
 pub mod pricing;
 pub mod sim;
 pub mod sim_live;
+/// The lean WebSocket client of the load generators (fanout, flash sale).
+mod ws_client;
 
 use std::time::{Duration, Instant};
 

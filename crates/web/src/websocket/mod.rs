@@ -181,6 +181,14 @@ impl Socket {
     /// the room makes them), with any pong owed, in one vectored write
     /// where the socket takes it.
     pub async fn send_texts(&mut self, frames: &[Bytes]) -> std::io::Result<()> {
+        // The common case, a room's batch to a viewer that keeps up: the
+        // header on the stack and the shared payload, nothing allocated.
+        if let ([payload], true) = (frames, self.pongs.is_empty()) {
+            let mut head = [0u8; 10];
+            let n = frame::text_header(payload.len(), &mut head);
+            self.io.write_all_buf(&mut Buf::chain(&head[..n], &payload[..])).await?;
+            return self.io.flush().await;
+        }
         let mut out = Frames::default();
         for pong in std::mem::take(&mut self.pongs) {
             let mut head = [0u8; 10];

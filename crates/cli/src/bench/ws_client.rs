@@ -1,8 +1,9 @@
-//! A lean WebSocket client for the fanout load processes (RFC 6455, only
-//! what a viewer needs): the HTTP upgrade, reading the server's frames
-//! straight out of a reusable buffer, and sending masked text frames.
+//! A lean WebSocket client for the load generators of `zhibo bench fanout`
+//! and `zhibo bench flash-sale` (RFC 6455, only what a viewer needs): the
+//! HTTP upgrade, reading the server's frames straight out of a reusable
+//! buffer, and sending masked text frames.
 //!
-//! Why not tungstenite here: the load processes share two cores with the
+//! Why not tungstenite here: the load generators share two cores with the
 //! server they measure, and a general client allocates, zero-fills and
 //! UTF-8-checks every message; each cycle spent on the client side is one
 //! the server does not get. This one costs a read and a scan per message.
@@ -90,22 +91,25 @@ pub struct Reader {
 
 impl Reader {
     /// Calls `on_text` with the payload of every text frame until it
-    /// answers `false` or the server closes (or breaks the protocol).
+    /// answers `false` or the server closes (or breaks the protocol); the
+    /// next call goes on with the frame after the one that stopped.
     /// Control and binary frames are skipped; the servers measured send
     /// neither fragments nor pings.
     pub async fn each_text<R: Into<Go>>(&mut self, mut on_text: impl FnMut(&[u8]) -> R) -> anyhow::Result<()> {
         loop {
             while let Some((opcode, payload)) = self.parse()? {
+                // Taken before `on_text` looks at it: a caller that stops
+                // gets the frames after this one on its next call.
+                self.start = payload.end;
                 match opcode {
                     0x1 => {
-                        if let Go::Stop = on_text(&self.buffer[payload.clone()]).into() {
+                        if let Go::Stop = on_text(&self.buffer[payload]).into() {
                             return Ok(());
                         }
                     }
                     0x8 => return Ok(()),
                     _ => {}
                 }
-                self.start = payload.end;
             }
             if self.start == self.end {
                 (self.start, self.end) = (0, 0);
