@@ -134,6 +134,12 @@ impl Schedule {
         Schedule { items, times, firing: None }
     }
 
+    /// The show went live at `at` while the room ran: actions counted
+    /// from the show's start count from it now.
+    pub fn show_started(&mut self, at: Timestamp) {
+        self.times.started_at = Some(at);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

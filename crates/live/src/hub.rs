@@ -87,6 +87,13 @@ impl RoomHub {
         rooms.entry(id).or_insert_with(|| room::start(id, self.deps.clone())).clone()
     }
 
+    /// The room's handle if its task is running, without starting it: for
+    /// news only a running room needs (one that starts later loads it).
+    pub fn running(&self, id: RoomId) -> Option<RoomHandle> {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms.get(&id).filter(|handle| !handle.is_closed()).cloned()
+    }
+
     /// Joins a room, starting it if needed. A room that stopped between
     /// handing out its handle and the join is started again once.
     pub async fn connect(&self, id: RoomId, identity: Identity) -> Result<Connection, LiveError> {

@@ -435,6 +435,10 @@ pub enum Frame {
     ViewerCount {
         online: u64,
     },
+    /// The show went live or ended while the room ran (room/lifecycle.rs).
+    Status {
+        status: crate::RoomStatus,
+    },
     // ---- interactions (crate::interactions)
     LotteryOpened {
         id: u64,

@@ -105,6 +105,12 @@ impl RunSheet {
         RunSheet { plan, current: None, done, overrun_told: false }
     }
 
+    /// The show went live at `at` while the room ran: segments are
+    /// planned from the real start from now on.
+    pub fn show_started(&mut self, at: Timestamp) {
+        self.plan.started_at = Some(at);
+    }
+
     fn base(&self) -> Option<Timestamp> {
         self.plan.started_at.or(self.plan.scheduled_start)
     }

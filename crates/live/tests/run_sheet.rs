@@ -495,3 +495,72 @@ async fn a_restarted_room_does_not_fire_again_what_its_log_says_fired() {
     hub.room(ROOM).flush().await;
     assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1);
 }
+
+/// The automatic show, planned when its room started (a console opened
+/// early): the room learns the real start from `show.started` without a
+/// restart, and nothing automatic fires after `show.ended`.
+#[derive(Debug)]
+struct PlannedAutoShow;
+
+#[async_trait::async_trait]
+impl RoomData for PlannedAutoShow {
+    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
+        let info = AutoShow.load(room).await?;
+        Ok(info.map(|i| RoomInfo { status: RoomStatus::Planned, ..i }))
+    }
+
+    async fn run_sheet(&self, room: RoomId) -> Result<RunSheetPlan, LiveError> {
+        Ok(RunSheetPlan { started_at: None, ..Show.run_sheet(room).await? })
+    }
+
+    async fn automation(&self, room: RoomId) -> Result<Vec<ShowAction>, LiveError> {
+        AutoShow.automation(room).await
+    }
+}
+
+/// What the web layer does on 开播 / 下播: log the event, tell the room.
+async fn lifecycle(s: &Setup, kind: &str, started: Timestamp) {
+    let event = zhibo_domain::event::NewEvent {
+        room: ROOM,
+        kind: zhibo_domain::event::EventKind::parse(kind).unwrap(),
+        actor: Actor::User(UserId(1)),
+        amount: None,
+        payload: json!({"started_at_ms": started.0}),
+    };
+    let logged = s.store.append(event).await.unwrap();
+    s.hub.running(ROOM).expect("the room is running").observe(logged).await;
+}
+
+#[tokio::test]
+async fn a_room_opened_before_the_show_counts_from_the_real_start_and_stops_automating_at_the_end() {
+    let s = setup_with(Arc::new(PlannedAutoShow)).await;
+    let mut desk = Peer::join(&s, console()).await;
+    let mut v = Peer::join(&s, viewer("a")).await;
+    let list = desk.until("automation").await;
+    let lottery = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
+    assert_eq!(lottery["due_at_ms"], T0.0 + 10 * MINUTE, "planned: from the scheduled start");
+
+    // The show goes live five minutes late.
+    let late = Timestamp(T0.0 + 5 * MINUTE);
+    s.clock.advance_millis(late.0 - s.clock.now().0);
+    lifecycle(&s, "show.started", late).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(v.until("status").await["status"], "live");
+    let sheet = desk.until("run_sheet").await;
+    assert_eq!(sheet["started_at"], late.0, "the console's run sheet is planned from the real start");
+    let list = desk.until("automation").await;
+    let lottery = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
+    assert_eq!(lottery["due_at_ms"], late.0 + 10 * MINUTE);
+    tick_at(&s, Timestamp(T0.0 + 10 * MINUTE)).await;
+    assert!(of_kind(&events(&s).await, "lottery.opened").is_empty(), "not at the scheduled start's time");
+    tick_at(&s, Timestamp(late.0 + 10 * MINUTE)).await;
+    assert_eq!(of_kind(&events(&s).await, "lottery.opened").len(), 1);
+
+    // Ended: the second lottery (due 10 minutes later) never opens.
+    lifecycle(&s, "show.ended", late).await;
+    s.hub.room(ROOM).flush().await;
+    assert_eq!(v.until("status").await["status"], "ended");
+    tick_at(&s, Timestamp(late.0 + 30 * MINUTE)).await;
+    assert_eq!(of_kind(&events(&s).await, "lottery.opened").len(), 1);
+    assert!(of_kind(&events(&s).await, "automation.fired").iter().all(|e| e.payload["occurrence"] == 0));
+}

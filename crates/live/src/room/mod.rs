@@ -38,6 +38,7 @@ use crate::run_sheet::RunSheet;
 mod automation;
 mod flash_sale;
 mod highlight;
+mod lifecycle;
 mod orders;
 mod presentation;
 mod reminders;
@@ -195,9 +196,10 @@ impl RoomHandle {
         }
     }
 
-    /// Tells the room of an order event the web layer already appended to
-    /// its log (`order.paid`, …): the console's figures and the lineup's
-    /// stock follow (room/orders.rs). A stopped room ignores it.
+    /// Tells the room of an event the web layer already appended to its
+    /// log: an order's (`order.paid`, …; the console's figures and the
+    /// lineup's stock follow, room/orders.rs) or the show's start or end
+    /// (room/lifecycle.rs). A stopped room ignores it.
     pub async fn observe(&self, event: Event) {
         let _ = self.commands.send(Command::Observe(event)).await;
     }
@@ -661,6 +663,7 @@ impl Room {
             }
             Command::Stream(update) => self.stream_update(update),
             Command::Observe(event) => {
+                self.observe_show(&event);
                 self.observe_order(&event);
                 self.flash_observe(&event);
             }

@@ -44,6 +44,7 @@ export function connect(room, kind, hooks) {
       case "topic": state.topic = f.text; break;
       case "likes": state.likes = f.total; hooks.likes && hooks.likes(f.count); break;
       case "viewer_count": state.online = f.online; break;
+      case "status": state.status = f.status; break;
       // interactions: lottery (福袋) and red packets (红包)
       case "lottery_opened": state.lottery = f; state.drawn = null; break;
       case "lottery_joined": if (state.lottery && state.lottery.id === f.id) state.lottery.entrants = f.entrants; break;

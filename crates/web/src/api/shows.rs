@@ -161,7 +161,12 @@ pub async fn transition(state: &AppState, signed: &Signed, id: RoomId, step: Mov
     };
     let event =
         NewEvent { room: id, kind: EventKind::parse(kind)?, actor: Actor::User(signed.user.id), amount: None, payload };
-    state.store.append(event).await?;
+    let logged = state.store.append(event).await?;
+    // A room already running (a console opened before the show) learns it
+    // went live or ended without a restart.
+    if let Some(room) = state.live.hub.running(id) {
+        room.observe(logged).await;
+    }
     Ok(show)
 }
 
