@@ -78,10 +78,13 @@ async fn a_show_is_created_replaced_started_and_ended_with_events_in_its_room() 
         api_error(op.send_json(&app, Method::POST, &format!("/api/v1/shows/{id}/end"), "").await).await;
     assert_eq!((status, error["code"].as_str()), (StatusCode::CONFLICT, Some("illegal_transition")));
 
+    // A viewer already in the room (opened before the show) hears the start.
+    let mut early = crate::live_ws::Peer::open(&app, &format!("/ws/rooms/{id}/viewer"), None).await.unwrap();
     app.clock.advance_secs(120);
     let assistant = app.api_signed_in("assistant").await;
     let r = assistant.send_json(&app, Method::POST, &format!("/api/v1/shows/{id}/start"), "").await;
     assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(early.until("status").await["status"], "live");
     let live: Value = r.json().await.unwrap();
     assert_eq!((live["state"].as_str(), live["started_at_ms"].as_i64()), (Some("live"), Some(T0.0 + 120_000)));
     let (status, _) = api_error(op.send_json(&app, Method::POST, &format!("/api/v1/shows/{id}/start"), "").await).await;
@@ -90,9 +93,14 @@ async fn a_show_is_created_replaced_started_and_ended_with_events_in_its_room() 
     app.clock.advance_secs(3600);
     let r = assistant.send_json(&app, Method::POST, &format!("/api/v1/shows/{id}/end"), "").await;
     assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(early.until("status").await["status"], "ended");
+    drop(early);
 
     let events: Value = op.get(&app, &format!("/api/v1/rooms/{id}/events")).await.json().await.unwrap();
-    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    // (the early viewer's entry is logged too)
+    let events: Vec<&Value> =
+        events.as_array().unwrap().iter().filter(|e| e["kind"].as_str().unwrap().starts_with("show.")).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["show.started", "show.ended"]);
     assert_eq!(events[0]["payload"]["started_at_ms"], T0.0 + 120_000);
     assert!(events[0]["actor"].as_str().unwrap().starts_with("user:"));
