@@ -290,3 +290,32 @@ async fn a_material_question_gets_a_quick_answer_from_the_pushed_product() {
         .collect();
     assert_eq!(topics, [("price", 2)]);
 }
+
+/// A comment held for review and then approved counts as shown from then
+/// on: it joins a keyword lottery as a comment shown at once would.
+#[tokio::test]
+async fn an_approved_comment_joins_a_keyword_lottery() {
+    let s = setup(ModerationMode::Hold).await;
+    let v = join(&s, viewer("v")).await;
+    let mut desk = join(&s, console()).await;
+    say(
+        &desk,
+        json!({"v": 1, "type": "open_lottery", "prize": "围巾一条", "winners": 1, "join": "comment",
+        "keyword": "想要", "duration_secs": 60}),
+    )
+    .await;
+    flush(&s).await;
+    desk.until("lottery_opened").await;
+    say(&v, json!({"v": 1, "type": "comment", "text": "想要！私聊我"})).await;
+    flush(&s).await;
+    let (_, held) = desk.until("comment_held").await;
+    let id = held["id"].as_u64().unwrap();
+    assert!(kinds(&s).await.iter().all(|(k, _)| k != "lottery.joined"), "held: not in the lottery yet");
+    say(&desk, json!({"v": 1, "type": "approve_comment", "comment": id})).await;
+    flush(&s).await;
+    let (_, joined) = desk.until("lottery_joined").await;
+    assert_eq!(joined["entrants"], 1);
+    let log = kinds(&s).await;
+    let joined: Vec<&Value> = log.iter().filter(|(k, _)| k == "lottery.joined").map(|(_, p)| p).collect();
+    assert_eq!(joined.len(), 1, "{log:?}");
+}

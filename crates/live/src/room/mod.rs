@@ -1084,12 +1084,7 @@ impl Room {
                 }
                 self.out.extend(everyone);
                 if let Some(view) = shown {
-                    self.out.push(Frame::Comment(view.clone()).to_json());
-                    self.observe_question(&view, event.time);
-                    self.recent.push_back(view);
-                    while self.recent.len() > self.deps.config.recent_comments {
-                        self.recent.pop_front();
-                    }
+                    self.show_comment(view, event.time);
                 }
             }
             Then::Comment { conn, viewer, name, text, shadow } => {
@@ -1099,17 +1094,23 @@ impl Room {
                     // A muted viewer sees their own comment, nobody else does.
                     self.tell(conn, protocol::single(&frame));
                 } else {
-                    // A comment everyone saw may join the lottery by its keyword.
-                    let joined = self.interactions.on_comment(&view.viewer, &view.name, &view.text, self.now());
-                    self.out.push(frame.to_json());
-                    self.observe_question(&view, event.time);
-                    self.recent.push_back(view);
-                    self.apply_effects(joined);
-                    while self.recent.len() > self.deps.config.recent_comments {
-                        self.recent.pop_front();
-                    }
+                    self.show_comment(view, event.time);
                 }
             }
+        }
+    }
+
+    /// A comment everyone sees now, at once or approved after review: out
+    /// in the batch, into the question queue if it asks something, into a
+    /// keyword lottery if it carries the keyword, and among the recent.
+    fn show_comment(&mut self, view: CommentView, logged: Timestamp) {
+        let joined = self.interactions.on_comment(&view.viewer, &view.name, &view.text, self.now());
+        self.out.push(Frame::Comment(view.clone()).to_json());
+        self.observe_question(&view, logged);
+        self.recent.push_back(view);
+        self.apply_effects(joined);
+        while self.recent.len() > self.deps.config.recent_comments {
+            self.recent.pop_front();
         }
     }
 
