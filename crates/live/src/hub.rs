@@ -26,7 +26,8 @@ pub struct RoomConfig {
     pub private_capacity: usize,
     /// Commands waiting for the room task; senders wait when it is full.
     pub command_capacity: usize,
-    /// A room with no connection for this long stops.
+    /// A room with no connection for this long stops (not while a lottery,
+    /// red packet or poll is open: those live only in the room task).
     pub idle_after: Duration,
     pub limits: RateLimits,
     /// Comments kept for snapshots and for hiding.

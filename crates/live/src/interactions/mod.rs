@@ -106,6 +106,14 @@ impl Interactions {
         self.polls.tally()
     }
 
+    /// Whether a lottery, red packet or poll is open. They live only in
+    /// the room's memory, so a room with one open does not stop for being
+    /// idle (it would lose them).
+    pub fn anything_open(&self) -> bool {
+        let open = self.snapshot();
+        open.lottery.is_some() || !open.red_packets.is_empty() || open.poll.is_some()
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             lottery: self.lottery.opened_frame(),

@@ -472,7 +472,9 @@ async fn run(
                 state.interactions_tick();
                 state.start_like_appends();
                 state.send_batch();
-                if !state.conns.is_empty() || !state.inflight.is_empty() {
+                // An open lottery, red packet or poll keeps the room: its
+                // state is only here (a lottery is drawn on its tick).
+                if !state.conns.is_empty() || !state.inflight.is_empty() || state.interactions.anything_open() {
                     idle_ticks = 0;
                 } else {
                     idle_ticks += 1;
