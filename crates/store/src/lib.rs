@@ -191,6 +191,10 @@ pub trait EventStore: Send + Sync {
     async fn events_after(&self, room: RoomId, after: u64, limit: u32) -> Result<Vec<Event>>;
     /// The highest sequence number of a room, 0 when it has no events.
     async fn last_seq(&self, room: RoomId) -> Result<u64>;
+    /// The room's latest event of one of `kinds`, if any: state a room
+    /// takes back from its own log when it starts again (the welcome
+    /// template, what is pinned).
+    async fn last_of_kinds(&self, room: RoomId, kinds: &[&str]) -> Result<Option<Event>>;
     /// The per-minute rollup buckets of a room, maintained at append time,
     /// for minutes in `[from, to)`, ordered by minute then kind.
     async fn rollups(&self, room: RoomId, from: Timestamp, to: Timestamp) -> Result<Vec<(RollupKey, RollupCell)>>;

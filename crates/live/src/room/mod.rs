@@ -434,6 +434,7 @@ async fn run(
     });
     let automation = automation::load(room, &deps, info.status, &run_sheet).await;
     let mut state = Room::new(room, info, deps);
+    state.restore_presentation().await;
     state.moderation = moderation;
     state.run_sheet = RunSheet::new(run_sheet);
     state.flash.boards = boards;

@@ -48,6 +48,40 @@ impl Presentation {
 }
 
 impl Room {
+    /// What consoles set before the room last stopped, taken back from its
+    /// log when it starts again: the welcome template, the pinned topic and
+    /// the pinned comment. A log that cannot be read leaves the defaults.
+    pub(super) async fn restore_presentation(&mut self) {
+        let store = self.deps.store.clone();
+        let last = async |kinds: &[&str]| match store.last_of_kinds(self.id, kinds).await {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(room = %self.id, %error, ?kinds, "not restored from the log");
+                None
+            }
+        };
+        if let Some(template) =
+            last(&["welcome.set"]).await.and_then(|e| e.payload["template"].as_str().map(str::to_owned))
+        {
+            self.presentation.welcome = template;
+        }
+        if let Some(event) = last(&["topic.pinned", "topic.unpinned"]).await
+            && event.kind.as_str() == "topic.pinned"
+        {
+            self.topic = event.payload["text"].as_str().map(str::to_owned);
+        }
+        if let Some(event) = last(&["comment.pinned", "comment.unpinned"]).await
+            && event.kind.as_str() == "comment.pinned"
+        {
+            let p = &event.payload;
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+            if let Some(id) = p["comment"].as_u64() {
+                self.presentation.pinned =
+                    Some(CommentView { id, viewer: text("viewer"), name: text("name"), text: text("text") });
+            }
+        }
+    }
+
     /// A console's presentation message: the state changes now and the
     /// event's append (or the reorder's persist) has started on `Ok`.
     pub(super) fn present(&mut self, conn: u64, actor: Actor, message: ClientMessage) -> Result<(), ProtocolError> {

@@ -157,6 +157,23 @@ impl EventStore for SqliteStore {
         to_u64(last.unwrap_or(0), "seq")
     }
 
+    async fn last_of_kinds(&self, room: RoomId, kinds: &[&str]) -> Result<Option<Event>> {
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        // Walks the room's primary key from its newest event back.
+        let sql = format!(
+            "SELECT room_id, seq, time_ms, kind, actor, amount_fen, payload
+             FROM room_events WHERE room_id = ? AND kind IN ({}) ORDER BY seq DESC LIMIT 1",
+            vec!["?"; kinds.len()].join(", ")
+        );
+        let mut query = sqlx::query_as::<_, EventRow>(&sql).bind(room.0);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        query.fetch_optional(&self.reader).await?.map(Event::try_from).transpose()
+    }
+
     async fn rollups(&self, room: RoomId, from: Timestamp, to: Timestamp) -> Result<Vec<(RollupKey, RollupCell)>> {
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
             "SELECT minute_ms, kind, count, amount_fen FROM room_minute_rollups
