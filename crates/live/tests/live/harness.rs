@@ -158,6 +158,16 @@ pub fn viewer(id: &str) -> Identity {
     Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
 }
 
+/// A signed-in buyer on the viewer page.
+pub fn buyer(n: i64) -> Identity {
+    Identity {
+        actor: Actor::User(UserId(n)),
+        name: format!("买家{n}"),
+        role: Some(Role::Viewer),
+        kind: ConnectionKind::Viewer,
+    }
+}
+
 /// Account 3 on the console, in `role`.
 pub fn console(role: Role) -> Identity {
     Identity { actor: Actor::User(UserId(3)), name: "场控".into(), role: Some(role), kind: ConnectionKind::Console }
@@ -228,9 +238,29 @@ impl Peer {
         }
     }
 
+    /// Every frame already delivered, without waiting.
+    pub fn drain(&mut self) -> Vec<Value> {
+        self.receive_ready();
+        self.queue.drain(..).collect()
+    }
+
+    /// The first frame already delivered that passes `test`, taken out; the
+    /// others stay to be read.
+    pub fn take_ready(&mut self, test: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.receive_ready();
+        let at = self.queue.iter().position(test)?;
+        self.queue.remove(at)
+    }
+
     /// A message as the client would send it: JSON, or any text at all.
     pub async fn say(&self, message: impl Display) {
         assert!(self.c.inbound.send_text(&message.to_string()).await);
+    }
+
+    fn receive_ready(&mut self) {
+        while let Some(bytes) = self.c.outbound.try_next() {
+            self.receive(bytes);
+        }
     }
 
     fn receive(&mut self, bytes: Bytes) {

@@ -4,7 +4,13 @@
 
 mod harness;
 
+mod figures;
+mod flash_sale;
+mod highlight;
 mod interactions;
 mod lineup;
 mod moderation;
+mod orders;
 mod room;
+mod run_sheet;
+mod stream;
