@@ -173,7 +173,9 @@ pub fn console(role: Role) -> Identity {
     Identity { actor: Actor::User(UserId(3)), name: "场控".into(), role: Some(role), kind: ConnectionKind::Console }
 }
 
-/// Joins the room and reads the snapshot every connection gets first.
+/// Joins the room and reads the snapshot every connection gets first. The
+/// room sends it once it has counted the entry, so the entry happened at
+/// the clock's time now.
 pub async fn join<D>(s: &Setup<D>, who: Identity) -> Peer {
     Peer::join(&s.hub, who).await
 }
