@@ -3,136 +3,43 @@
 //! Nothing sleeps: batches are forced out with `RoomHandle::flush` and an
 //! overrun is reached by advancing the clock.
 
-use bytes::Bytes;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::sync::Arc;
-use std::time::Duration;
-use tempfile::TempDir;
 use zhibo_domain::automation::{ActionSpec, ClockTime, ShowAction};
 use zhibo_domain::event::{Actor, Event};
 use zhibo_domain::show::{Segment, SegmentKind};
-use zhibo_domain::{Clock, Fen, ProductId, Role, RoomId, Timestamp, UserId, VirtualClock};
-use zhibo_live::{
-    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
-    RunSheetPlan,
-};
-use zhibo_store::{EventStore, SqliteStore};
+use zhibo_domain::{Clock, Fen, ProductId, Role, Timestamp, UserId};
+use zhibo_live::{ConnectionKind, Identity, LineupEntry, RoomStatus, RunSheetPlan};
+use zhibo_store::EventStore;
 
-const ROOM: RoomId = RoomId(11);
-const T0: Timestamp = Timestamp(1_795_608_000_000);
+use crate::harness::{Peer, ROOM, Setup, Show, T0, console, events, join, of_kind, product, start, viewer};
+
 /// The show went live two minutes after the test's clock starts.
 const STARTED: Timestamp = Timestamp(T0.0 + 120_000);
 const MINUTE: i64 = 60_000;
 
-#[derive(Debug)]
-struct Show;
-
-#[async_trait::async_trait]
-impl RoomData for Show {
-    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        Ok((room == ROOM).then(|| RoomInfo { title: "流程单".into(), status: RoomStatus::Live, lineup: vec![] }))
+/// Opening, the scarf, closing: 23 minutes from the actual start.
+fn sheet() -> RunSheetPlan {
+    let seg =
+        |kind, title: &str, start, minutes| Segment { kind, title: title.into(), start_offset_minutes: start, minutes };
+    RunSheetPlan {
+        started_at: Some(STARTED),
+        scheduled_start: Some(T0),
+        segments: vec![
+            seg(SegmentKind::Opening, "开场寒暄", 0, 5),
+            seg(SegmentKind::Product, "围巾讲解", 5, 15),
+            seg(SegmentKind::Closing, "收尾", 20, 3),
+        ],
     }
-
-    async fn run_sheet(&self, _room: RoomId) -> Result<RunSheetPlan, LiveError> {
-        let seg = |kind, title: &str, start, minutes| Segment {
-            kind,
-            title: title.into(),
-            start_offset_minutes: start,
-            minutes,
-        };
-        Ok(RunSheetPlan {
-            started_at: Some(STARTED),
-            scheduled_start: Some(T0),
-            segments: vec![
-                seg(SegmentKind::Opening, "开场寒暄", 0, 5),
-                seg(SegmentKind::Product, "围巾讲解", 5, 15),
-                seg(SegmentKind::Closing, "收尾", 20, 3),
-            ],
-        })
-    }
-}
-
-struct Setup {
-    hub: RoomHub,
-    clock: VirtualClock,
-    store: Arc<SqliteStore>,
-    _dir: TempDir,
 }
 
 async fn setup() -> Setup {
-    setup_with(Arc::new(Show)).await
-}
-
-async fn setup_with(data: Arc<dyn RoomData>) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = VirtualClock::starting_at(T0);
-    let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
-    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
-    let hub = RoomHub::new(store.clone(), data, Arc::new(clock.clone()), config);
-    Setup { hub, clock, store, _dir: dir }
-}
-
-fn console() -> Identity {
-    Identity {
-        actor: Actor::User(UserId(3)),
-        name: "场控".into(),
-        role: Some(Role::Assistant),
-        kind: ConnectionKind::Console,
-    }
-}
-
-struct Peer {
-    c: Connection,
-    queue: VecDeque<Value>,
-}
-
-impl Peer {
-    async fn join(s: &Setup, who: Identity) -> Peer {
-        let mut p = Peer { c: s.hub.connect(ROOM, who).await.unwrap(), queue: VecDeque::new() };
-        assert_eq!(p.next().await["type"], "snapshot");
-        p
-    }
-
-    async fn next(&mut self) -> Value {
-        if let Some(f) = self.queue.pop_front() {
-            return f;
-        }
-        let bytes: Bytes = tokio::time::timeout(Duration::from_secs(10), self.c.outbound.next())
-            .await
-            .expect("a frame within the safety timeout")
-            .expect("the room is running");
-        let message: Value = serde_json::from_slice(&bytes).unwrap();
-        if message["type"] == "batch" {
-            self.queue.extend(message["frames"].as_array().unwrap().iter().cloned());
-            Box::pin(self.next()).await
-        } else {
-            message
-        }
-    }
-
-    async fn until(&mut self, kind: &str) -> Value {
-        loop {
-            let f = self.next().await;
-            if f["type"] == kind {
-                return f;
-            }
-        }
-    }
-
-    async fn say(&self, message: Value) {
-        assert!(self.c.inbound.send_text(&message.to_string()).await);
-    }
-}
-
-async fn events(s: &Setup) -> Vec<Event> {
-    s.store.events_after(ROOM, 0, 1000).await.unwrap()
+    start(Show { run_sheet: sheet(), ..Show::titled("流程单") }).await
 }
 
 #[tokio::test]
 async fn a_console_gets_the_run_sheet_with_planned_times_from_the_actual_start() {
     let s = setup().await;
-    let mut desk = Peer::join(&s, console()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     let sheet = desk.until("run_sheet").await;
     assert_eq!(sheet["now"], T0.0);
     assert_eq!(sheet["started_at"], STARTED.0);
@@ -148,7 +55,7 @@ async fn a_console_gets_the_run_sheet_with_planned_times_from_the_actual_start()
 #[tokio::test]
 async fn starting_and_ending_segments_logs_events_in_order_with_planned_and_actual_times() {
     let s = setup().await;
-    let mut desk = Peer::join(&s, console()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     desk.until("run_sheet").await;
     s.clock.advance_secs(120);
     desk.say(json!({"v": 1, "type": "start_segment", "index": 0})).await;
@@ -196,7 +103,7 @@ async fn starting_and_ending_segments_logs_events_in_order_with_planned_and_actu
 #[tokio::test]
 async fn an_overrun_is_flagged_once_the_clock_passes_the_planned_length() {
     let s = setup().await;
-    let mut desk = Peer::join(&s, console()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     desk.until("run_sheet").await;
     desk.say(json!({"v": 1, "type": "start_segment", "index": 2})).await;
     s.hub.room(ROOM).flush().await;
@@ -211,7 +118,7 @@ async fn an_overrun_is_flagged_once_the_clock_passes_the_planned_length() {
     assert_eq!(sheet["current"]["overrun"], true);
     assert_eq!(sheet["current"]["left_ms"], -1000);
     // A console joining now sees the overrun too.
-    let mut other = Peer::join(&s, console()).await;
+    let mut other = join(&s, console(Role::Assistant)).await;
     assert_eq!(other.until("run_sheet").await["current"]["overrun"], true);
     // Ending logs how far over it ran.
     s.clock.advance_secs(29);
@@ -225,13 +132,9 @@ async fn an_overrun_is_flagged_once_the_clock_passes_the_planned_length() {
 #[tokio::test]
 async fn a_viewer_socket_cannot_start_or_end_segments() {
     let s = setup().await;
-    let mut v = Peer::join(
-        &s,
-        Identity { actor: Actor::Viewer("a".into()), name: "观众a".into(), role: None, kind: ConnectionKind::Viewer },
-    )
-    .await;
+    let mut v = join(&s, viewer("a")).await;
     // Even an assistant's account on the viewer endpoint is refused.
-    let mut staff_as_viewer = Peer::join(&s, Identity { kind: ConnectionKind::Viewer, ..console() }).await;
+    let mut staff_as_viewer = join(&s, Identity { kind: ConnectionKind::Viewer, ..console(Role::Assistant) }).await;
     v.say(json!({"v": 1, "type": "start_segment", "index": 0})).await;
     assert_eq!(v.until("error").await["code"], "forbidden");
     staff_as_viewer.say(json!({"v": 1, "type": "start_segment", "index": 0})).await;
@@ -245,71 +148,46 @@ async fn a_viewer_socket_cannot_start_or_end_segments() {
 
 // ---- run-sheet automation (zhibo_live::automation)
 
-/// The same show with a lineup and three automatic actions: the scarf's
-/// card when segment 1 starts, a lottery every ten minutes from the start
-/// (twice), and a coupon reminder at 20:30 shop time (T0 is 20:00).
-#[derive(Debug)]
-struct AutoShow;
-
 const SCARF: ProductId = ProductId(7);
 const PUSH: i64 = 1;
 const LOTTERY: i64 = 2;
 const REMINDER: i64 = 3;
 
-#[async_trait::async_trait]
-impl RoomData for AutoShow {
-    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        let scarf = LineupEntry {
-            product: SCARF,
-            title: "羊绒围巾".into(),
-            price: Fen(19_900),
-            list_price: Fen(29_900),
-            live_price: Fen(15_900),
-            stock: 40,
-            listed: true,
-            facts: None,
-        };
-        Ok((room == ROOM)
-            .then(|| RoomInfo { title: "自动化".into(), status: RoomStatus::Live, lineup: vec![scarf] }))
-    }
-
-    async fn run_sheet(&self, room: RoomId) -> Result<RunSheetPlan, LiveError> {
-        Show.run_sheet(room).await
-    }
-
-    async fn automation(&self, _room: RoomId) -> Result<Vec<ShowAction>, LiveError> {
-        Ok(vec![
-            ShowAction { id: PUSH, spec: ActionSpec::PushCard { product: SCARF, segment: 1 } },
-            ShowAction {
-                id: LOTTERY,
-                spec: ActionSpec::Lottery {
-                    every_minutes: 10,
-                    from_segment: None,
-                    times: Some(2),
-                    prize: "围巾一条".into(),
-                    winners: 1,
-                    keyword: Some("好物".into()),
-                    duration_secs: 60,
-                },
+/// The same show with a lineup and three automatic actions: the scarf's
+/// card when segment 1 starts, a lottery every ten minutes from the start
+/// (twice), and a coupon reminder at 20:30 shop time (T0 is 20:00).
+fn auto_show() -> Show {
+    let scarf = LineupEntry {
+        price: Fen(19_900),
+        list_price: Fen(29_900),
+        live_price: Fen(15_900),
+        stock: 40,
+        ..product(SCARF.0, "羊绒围巾")
+    };
+    let automation = vec![
+        ShowAction { id: PUSH, spec: ActionSpec::PushCard { product: SCARF, segment: 1 } },
+        ShowAction {
+            id: LOTTERY,
+            spec: ActionSpec::Lottery {
+                every_minutes: 10,
+                from_segment: None,
+                times: Some(2),
+                prize: "围巾一条".into(),
+                winners: 1,
+                keyword: Some("好物".into()),
+                duration_secs: 60,
             },
-            ShowAction {
-                id: REMINDER,
-                spec: ActionSpec::Reminder {
-                    at: ClockTime::parse("at", "20:30").unwrap(),
-                    text: "满199减30券已可领取".into(),
-                    coupon: None,
-                },
+        },
+        ShowAction {
+            id: REMINDER,
+            spec: ActionSpec::Reminder {
+                at: ClockTime::parse("at", "20:30").unwrap(),
+                text: "满199减30券已可领取".into(),
+                coupon: None,
             },
-        ])
-    }
-}
-
-fn viewer(id: &str) -> Identity {
-    Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
-}
-
-fn of_kind<'a>(log: &'a [Event], kind: &str) -> Vec<&'a Event> {
-    log.iter().filter(|e| e.kind.as_str() == kind).collect()
+        },
+    ];
+    Show { lineup: vec![scarf], run_sheet: sheet(), automation, ..Show::titled("自动化") }
 }
 
 /// Moves the clock to `at` and lets the room tick there.
@@ -320,12 +198,12 @@ async fn tick_at(s: &Setup, at: Timestamp) {
 
 #[tokio::test]
 async fn an_interval_opens_a_lottery_on_time_and_the_log_says_it_was_automatic() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let mut desk = Peer::join(&s, console()).await;
+    let s = start(auto_show()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     let list = desk.until("automation").await;
     let lottery = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
     assert_eq!(lottery["due_at_ms"], STARTED.0 + 10 * MINUTE);
-    let mut v = Peer::join(&s, viewer("a")).await;
+    let mut v = join(&s, viewer("a")).await;
     tick_at(&s, Timestamp(STARTED.0 + 10 * MINUTE - 1)).await;
     assert!(of_kind(&events(&s).await, "lottery.opened").is_empty(), "not before it is due");
     tick_at(&s, Timestamp(STARTED.0 + 10 * MINUTE)).await;
@@ -356,9 +234,9 @@ async fn an_interval_opens_a_lottery_on_time_and_the_log_says_it_was_automatic()
 
 #[tokio::test]
 async fn starting_a_segment_pushes_its_card_as_a_console_would() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let desk = Peer::join(&s, console()).await;
-    let mut v = Peer::join(&s, viewer("a")).await;
+    let s = start(auto_show()).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut v = join(&s, viewer("a")).await;
     desk.say(json!({"v": 1, "type": "start_segment", "index": 0})).await;
     s.hub.room(ROOM).flush().await;
     assert!(of_kind(&events(&s).await, "card.pushed").is_empty(), "segment 0 pushes nothing");
@@ -391,8 +269,8 @@ async fn starting_a_segment_pushes_its_card_as_a_console_would() {
 
 #[tokio::test]
 async fn a_clock_time_reminder_pins_at_its_minute_and_not_before() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let mut v = Peer::join(&s, viewer("a")).await;
+    let s = start(auto_show()).await;
+    let mut v = join(&s, viewer("a")).await;
     // T0 is 20:00 shop time: 20:29:59 is too early.
     tick_at(&s, Timestamp(T0.0 + 30 * MINUTE - 1000)).await;
     assert!(of_kind(&events(&s).await, "topic.pinned").is_empty());
@@ -413,8 +291,8 @@ async fn a_clock_time_reminder_pins_at_its_minute_and_not_before() {
 
 #[tokio::test]
 async fn a_cancelled_action_never_fires_and_the_console_list_drops_it() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let mut desk = Peer::join(&s, console()).await;
+    let s = start(auto_show()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     let list = desk.until("automation").await;
     let ids: Vec<i64> = list["actions"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [LOTTERY, REMINDER, PUSH], "soonest first, the one waiting for its segment last");
@@ -441,9 +319,9 @@ async fn a_cancelled_action_never_fires_and_the_console_list_drops_it() {
 
 #[tokio::test]
 async fn fire_now_fires_early_and_not_again_when_due() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let mut desk = Peer::join(&s, console()).await;
-    let mut v = Peer::join(&s, viewer("a")).await;
+    let s = start(auto_show()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let mut v = join(&s, viewer("a")).await;
     s.clock.advance_secs(60);
     desk.say(json!({"v": 1, "type": "fire_action", "action": REMINDER})).await;
     s.hub.room(ROOM).flush().await;
@@ -462,9 +340,9 @@ async fn fire_now_fires_early_and_not_again_when_due() {
 
 #[tokio::test]
 async fn a_viewer_socket_cannot_cancel_or_fire_actions() {
-    let s = setup_with(Arc::new(AutoShow)).await;
-    let mut v = Peer::join(&s, viewer("a")).await;
-    let mut staff_as_viewer = Peer::join(&s, Identity { kind: ConnectionKind::Viewer, ..console() }).await;
+    let s = start(auto_show()).await;
+    let mut v = join(&s, viewer("a")).await;
+    let mut staff_as_viewer = join(&s, Identity { kind: ConnectionKind::Viewer, ..console(Role::Assistant) }).await;
     v.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
     assert_eq!(v.until("error").await["code"], "forbidden");
     staff_as_viewer.say(json!({"v": 1, "type": "cancel_action", "action": REMINDER})).await;
@@ -479,16 +357,15 @@ async fn a_viewer_socket_cannot_cancel_or_fire_actions() {
 
 #[tokio::test]
 async fn a_restarted_room_does_not_fire_again_what_its_log_says_fired() {
-    let s = setup_with(Arc::new(AutoShow)).await;
+    let s = start(auto_show()).await;
     {
-        let _desk = Peer::join(&s, console()).await;
+        let _desk = join(&s, console(Role::Assistant)).await;
         tick_at(&s, Timestamp(T0.0 + 30 * MINUTE)).await;
     }
     assert_eq!(of_kind(&events(&s).await, "topic.pinned").len(), 1);
     // A second hub over the same log is a room starting again.
-    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
-    let hub = RoomHub::new(s.store.clone(), Arc::new(AutoShow), Arc::new(s.clock.clone()), config);
-    let mut desk = Peer { c: hub.connect(ROOM, console()).await.unwrap(), queue: VecDeque::new() };
+    let hub = s.restarted();
+    let mut desk = Peer::connect(&hub, console(Role::Assistant)).await;
     let list = desk.until("automation").await;
     assert!(list["actions"].as_array().unwrap().iter().all(|a| a["id"] != REMINDER));
     s.clock.advance_secs(60);
@@ -499,23 +376,9 @@ async fn a_restarted_room_does_not_fire_again_what_its_log_says_fired() {
 /// The automatic show, planned when its room started (a console opened
 /// early): the room learns the real start from `show.started` without a
 /// restart, and nothing automatic fires after `show.ended`.
-#[derive(Debug)]
-struct PlannedAutoShow;
-
-#[async_trait::async_trait]
-impl RoomData for PlannedAutoShow {
-    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        let info = AutoShow.load(room).await?;
-        Ok(info.map(|i| RoomInfo { status: RoomStatus::Planned, ..i }))
-    }
-
-    async fn run_sheet(&self, room: RoomId) -> Result<RunSheetPlan, LiveError> {
-        Ok(RunSheetPlan { started_at: None, ..Show.run_sheet(room).await? })
-    }
-
-    async fn automation(&self, room: RoomId) -> Result<Vec<ShowAction>, LiveError> {
-        AutoShow.automation(room).await
-    }
+fn planned_auto_show() -> Show {
+    let show = auto_show();
+    Show { status: RoomStatus::Planned, run_sheet: RunSheetPlan { started_at: None, ..show.run_sheet.clone() }, ..show }
 }
 
 /// What the web layer does on 开播 / 下播: log the event, tell the room.
@@ -533,9 +396,9 @@ async fn lifecycle(s: &Setup, kind: &str, started: Timestamp) {
 
 #[tokio::test]
 async fn a_room_opened_before_the_show_counts_from_the_real_start_and_stops_automating_at_the_end() {
-    let s = setup_with(Arc::new(PlannedAutoShow)).await;
-    let mut desk = Peer::join(&s, console()).await;
-    let mut v = Peer::join(&s, viewer("a")).await;
+    let s = start(planned_auto_show()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let mut v = join(&s, viewer("a")).await;
     let list = desk.until("automation").await;
     let lottery = list["actions"].as_array().unwrap().iter().find(|a| a["id"] == LOTTERY).unwrap().clone();
     assert_eq!(lottery["due_at_ms"], T0.0 + 10 * MINUTE, "planned: from the scheduled start");

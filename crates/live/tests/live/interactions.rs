@@ -3,122 +3,18 @@
 //! temporary folder. Batches are forced out with `RoomHandle::flush`, so
 //! nothing sleeps; a lottery's end is reached by advancing the clock.
 
-use bytes::Bytes;
-use serde_json::{Value, json};
-use std::collections::{HashSet, VecDeque};
-use std::sync::Arc;
-use std::time::Duration;
-use tempfile::TempDir;
+use serde_json::json;
+use std::collections::HashSet;
 use zhibo_domain::draw::{draw_winners, split_red_packet};
-use zhibo_domain::event::{Actor, Event};
-use zhibo_domain::{Fen, ProductId, Role, RoomId, Timestamp, UserId, VirtualClock};
+use zhibo_domain::event::Actor;
+use zhibo_domain::{Fen, Role, UserId};
+use zhibo_live::LiveError;
 use zhibo_live::interactions::verify_lottery;
-use zhibo_live::{
-    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
-};
-use zhibo_store::{EventStore, SqliteStore};
 
-const ROOM: RoomId = RoomId(9);
-const T0: Timestamp = Timestamp(1_795_608_000_000);
-
-#[derive(Debug)]
-struct Lineup;
-
-#[async_trait::async_trait]
-impl RoomData for Lineup {
-    async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        if room != ROOM {
-            return Ok(None);
-        }
-        let entry = LineupEntry {
-            product: ProductId(1),
-            title: "羊毛围巾".into(),
-            price: Fen(9_900),
-            list_price: Fen(12_900),
-            live_price: Fen(7_900),
-            stock: 50,
-            listed: true,
-            facts: None,
-        };
-        Ok(Some(RoomInfo { title: "福袋专场".into(), status: RoomStatus::Live, lineup: vec![entry] }))
-    }
-}
-
-struct Setup {
-    hub: RoomHub,
-    clock: VirtualClock,
-    store: Arc<SqliteStore>,
-    _dir: TempDir,
-}
+use crate::harness::{Peer, ROOM, Setup, Show, T0, console, events, join, of_kind, product, start, viewer};
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = VirtualClock::starting_at(T0);
-    let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
-    // A long tick: batches leave (and timers run) only when a test flushes.
-    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
-    let hub = RoomHub::new(store.clone(), Arc::new(Lineup), Arc::new(clock.clone()), config);
-    Setup { hub, clock, store, _dir: dir }
-}
-
-fn viewer(id: &str) -> Identity {
-    Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
-}
-
-fn console(role: Role) -> Identity {
-    Identity { actor: Actor::User(UserId(3)), name: "场控".into(), role: Some(role), kind: ConnectionKind::Console }
-}
-
-struct Peer {
-    c: Connection,
-    queue: VecDeque<Value>,
-}
-
-async fn join(s: &Setup, who: Identity) -> Peer {
-    let mut p = Peer { c: s.hub.connect(ROOM, who).await.unwrap(), queue: VecDeque::new() };
-    let snapshot = p.next().await;
-    assert_eq!(snapshot["type"], "snapshot");
-    p
-}
-
-impl Peer {
-    async fn next(&mut self) -> Value {
-        if let Some(f) = self.queue.pop_front() {
-            return f;
-        }
-        let bytes: Bytes = tokio::time::timeout(Duration::from_secs(10), self.c.outbound.next())
-            .await
-            .expect("a frame within the safety timeout")
-            .expect("the room is running");
-        let message: Value = serde_json::from_slice(&bytes).unwrap();
-        if message["type"] == "batch" {
-            self.queue.extend(message["frames"].as_array().unwrap().iter().cloned());
-            Box::pin(self.next()).await
-        } else {
-            message
-        }
-    }
-
-    async fn until(&mut self, kind: &str) -> Value {
-        loop {
-            let f = self.next().await;
-            if f["type"] == kind {
-                return f;
-            }
-        }
-    }
-
-    async fn say(&self, message: Value) {
-        assert!(self.c.inbound.send_text(&message.to_string()).await);
-    }
-}
-
-async fn events(s: &Setup) -> Vec<Event> {
-    s.store.events_after(ROOM, 0, 1000).await.unwrap()
-}
-
-fn of_kind<'a>(events: &'a [Event], kind: &str) -> Vec<&'a Event> {
-    events.iter().filter(|e| e.kind.as_str() == kind).collect()
+    start(Show { lineup: vec![product(1, "羊毛围巾")], ..Show::titled("福袋专场") }).await
 }
 
 #[tokio::test]
@@ -334,7 +230,7 @@ async fn a_late_viewer_sees_the_running_lottery_and_open_red_packets_but_no_seed
         .await;
     desk.say(json!({"v": 1, "type": "send_red_packet", "total_fen": 300, "count": 2})).await;
     s.hub.room(ROOM).flush().await;
-    let mut late = Peer { c: s.hub.connect(ROOM, viewer("late")).await.unwrap(), queue: VecDeque::new() };
+    let mut late = Peer::connect(&s.hub, viewer("late")).await;
     let snapshot = late.next().await;
     assert_eq!(snapshot["lottery"]["prize"], "围巾");
     assert_eq!(snapshot["lottery"]["keyword"], "1");
@@ -420,7 +316,7 @@ async fn only_a_console_opens_or_closes_a_poll_and_bad_polls_are_named() {
     assert_eq!(desk.until("error").await["code"], "conflict");
     s.hub.room(ROOM).flush().await;
     // A late viewer's snapshot shows the open poll.
-    let mut late = Peer { c: s.hub.connect(ROOM, viewer("late")).await.unwrap(), queue: VecDeque::new() };
+    let mut late = Peer::connect(&s.hub, viewer("late")).await;
     let snapshot = late.next().await;
     assert_eq!(snapshot["poll"]["question"], "好看吗");
     assert_eq!(snapshot["poll"]["votes"], json!([0, 0]));

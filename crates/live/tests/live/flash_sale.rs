@@ -6,28 +6,20 @@
 //! restart that resumes the sale, and the console's stock view.
 //! An in-memory shop and orders, a real SQLite log; nothing sleeps.
 
-use bytes::Bytes;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tempfile::TempDir;
 use zhibo_domain::event::{Actor, Event};
-use zhibo_domain::{Clock, Fen, FlashSaleId, OrderId, ProductId, Role, RoomId, SkuId, Timestamp, UserId, VirtualClock};
+use zhibo_domain::{Clock, Fen, FlashSaleId, OrderId, ProductId, Role, RoomId, SkuId, UserId};
 use zhibo_live::flash_sale::{
     FlashSaleClosed, FlashSaleOpen, FlashSaleTerms, FlashWin, FlashWinRecord, RunningFlashSale,
 };
 use zhibo_live::room::Received;
 use zhibo_live::stock_view::SkuStock;
-use zhibo_live::{
-    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHub, RoomInfo, RoomStatus,
-    StockAdjustment,
-};
-use zhibo_store::{EventStore, SqliteStore};
+use zhibo_live::{LiveError, RoomData, RoomInfo, StockAdjustment};
 
-const ROOM: RoomId = RoomId(7);
-const T0: Timestamp = Timestamp(1_795_608_000_000);
+use crate::harness::{Peer, ROOM, Setup, Show, T0, buyer, console, events_of, flush, join, product, start, viewer};
 
 #[derive(Debug, Clone)]
 struct Order {
@@ -62,25 +54,12 @@ impl Shop {
 #[async_trait::async_trait]
 impl RoomData for Shop {
     async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        if room != ROOM {
-            return Ok(None);
+        let mut info = show().load(room).await?;
+        let stock = self.stock.lock().unwrap();
+        for entry in info.iter_mut().flat_map(|i| &mut i.lineup) {
+            entry.stock = stock.iter().filter(|(sku, _)| product_of(**sku) == entry.product).map(|(_, n)| n).sum();
         }
-        let stock = self.stock.lock().unwrap().clone();
-        let entry = |id: i64, title: &str, skus: &[i64]| LineupEntry {
-            product: ProductId(id),
-            title: title.into(),
-            price: Fen(9_900),
-            list_price: Fen(12_900),
-            live_price: Fen(7_900),
-            stock: skus.iter().map(|s| stock[&SkuId(*s)]).sum(),
-            listed: true,
-            facts: None,
-        };
-        Ok(Some(RoomInfo {
-            title: "秋冬上新".into(),
-            status: RoomStatus::Live,
-            lineup: vec![entry(1, "保温杯", &[10]), entry(3, "羊毛围巾", &[30, 31])],
-        }))
+        Ok(info)
     }
 
     async fn adjust_stock(&self, _room: RoomId, change: StockAdjustment) -> Result<i64, LiveError> {
@@ -183,14 +162,13 @@ impl RoomData for Shop {
     }
 
     async fn sku_stock(&self, _room: RoomId) -> Result<Vec<SkuStock>, LiveError> {
-        let product = |sku: i64| ProductId(if sku == 10 { 1 } else { 3 });
         Ok(self
             .stock
             .lock()
             .unwrap()
             .iter()
             .map(|(sku, stock)| SkuStock {
-                product: product(sku.0),
+                product: product_of(*sku),
                 sku: *sku,
                 label: format!("SKU {sku}"),
                 stock: *stock,
@@ -199,95 +177,23 @@ impl RoomData for Shop {
     }
 }
 
-struct Setup {
-    hub: RoomHub,
-    clock: VirtualClock,
-    store: Arc<SqliteStore>,
-    shop: Arc<Shop>,
-    _dir: TempDir,
+/// The cup (SKU 10) and the scarf (SKUs 30 and 31); their stock is the
+/// shop's.
+fn show() -> Show {
+    Show { lineup: vec![product(1, "保温杯"), product(3, "羊毛围巾")], ..Show::titled("秋冬上新") }
 }
 
-fn config() -> RoomConfig {
-    // A long tick: batches leave only when a test flushes.
-    RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() }
+fn product_of(sku: SkuId) -> ProductId {
+    ProductId(if sku == SkuId(10) { 1 } else { 3 })
 }
 
-async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = VirtualClock::starting_at(T0);
-    let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
-    let shop = Arc::new(Shop::default());
+async fn setup() -> Setup<Shop> {
+    let shop = Shop::default();
     shop.stock.lock().unwrap().extend([(SkuId(10), 50), (SkuId(30), 5), (SkuId(31), 7)]);
-    let hub = RoomHub::new(store.clone(), shop.clone(), Arc::new(clock.clone()), config());
-    Setup { hub, clock, store, shop, _dir: dir }
-}
-
-fn buyer(n: i64) -> Identity {
-    Identity {
-        actor: Actor::User(UserId(n)),
-        name: format!("买家{n}"),
-        role: Some(Role::Viewer),
-        kind: ConnectionKind::Viewer,
-    }
-}
-
-fn anonymous() -> Identity {
-    Identity { actor: Actor::Viewer("a1".into()), name: "观众a1".into(), role: None, kind: ConnectionKind::Viewer }
-}
-
-fn console() -> Identity {
-    Identity {
-        actor: Actor::User(UserId(3)),
-        name: "场控".into(),
-        role: Some(Role::Assistant),
-        kind: ConnectionKind::Console,
-    }
-}
-
-struct Peer {
-    c: Connection,
-    queue: VecDeque<Value>,
-}
-
-async fn join(hub: &RoomHub, who: Identity) -> Peer {
-    let mut p = Peer { c: hub.connect(ROOM, who).await.unwrap(), queue: VecDeque::new() };
-    let snapshot = p.next().await;
-    assert_eq!(snapshot["type"], "snapshot");
-    p.queue.push_front(snapshot);
-    p
+    start(shop).await
 }
 
 impl Peer {
-    async fn next(&mut self) -> Value {
-        if let Some(f) = self.queue.pop_front() {
-            return f;
-        }
-        let bytes: Bytes = tokio::time::timeout(Duration::from_secs(10), self.c.outbound.next())
-            .await
-            .expect("a frame within the safety timeout")
-            .expect("the room is running");
-        let message: Value = serde_json::from_slice(&bytes).unwrap();
-        if message["type"] == "batch" {
-            self.queue.extend(message["frames"].as_array().unwrap().iter().cloned());
-            Box::pin(self.next()).await
-        } else {
-            message
-        }
-    }
-
-    async fn until(&mut self, kind: &str) -> Value {
-        loop {
-            let f = self.next().await;
-            if f["type"] == kind {
-                return f;
-            }
-        }
-    }
-
-    async fn say(&self, message: Value) {
-        assert!(self.c.inbound.send_text(&message.to_string()).await);
-    }
-
     async fn buy(&mut self, sale: i64, quantity: u32, request: &str) -> Value {
         self.say(buy_message(sale, quantity, request)).await;
         loop {
@@ -309,40 +215,31 @@ fn open_message(quantity: u32, per_buyer: u32, countdown_secs: u32) -> Value {
            "quantity": quantity, "per_buyer": per_buyer, "countdown_secs": countdown_secs})
 }
 
-async fn flush(hub: &RoomHub) {
-    hub.room(ROOM).flush().await;
-}
-
-async fn events(s: &Setup, kind: &str) -> Vec<Event> {
-    let all = s.store.events_after(ROOM, 0, 10_000).await.unwrap();
-    all.into_iter().filter(|e| e.kind.as_str() == kind).collect()
-}
-
 /// Opens a sale from a console and returns its card as viewers got it.
-async fn open_sale(s: &Setup, desk: &Peer, viewer: &mut Peer, message: Value) -> Value {
+async fn open_sale(s: &Setup<Shop>, desk: &Peer, viewer: &mut Peer, message: Value) -> Value {
     desk.say(message).await;
-    flush(&s.hub).await;
+    flush(s).await;
     viewer.until("flash_sale").await
 }
 
 #[tokio::test]
 async fn the_countdown_holds_until_the_virtual_clock_reaches_the_start() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(5, 1, 10)).await;
     assert_eq!((card["state"].as_str(), card["left"].as_u64()), (Some("scheduled"), Some(5)));
     assert_eq!(card["starts_at_ms"].as_i64(), Some(T0.0 + 10_000));
     assert_eq!(card["now_ms"].as_i64(), Some(T0.0));
     // The whole quantity left the ledger at open.
-    assert_eq!(s.shop.stock.lock().unwrap()[&SkuId(10)], 45);
+    assert_eq!(s.data.stock.lock().unwrap()[&SkuId(10)], 45);
     let sale = card["sale"].as_i64().unwrap();
 
     s.clock.advance_millis(9_999);
     let early = b.buy(sale, 1, "r1").await;
     assert_eq!((early["ok"].as_bool(), early["reason"].as_str()), (Some(false), Some("not_started")));
     s.clock.advance_millis(1);
-    flush(&s.hub).await;
+    flush(&s).await;
     let started = b.until("flash_sale").await;
     assert_eq!(started["state"], "running");
     // The same request, retried after the start, is judged again and wins.
@@ -350,14 +247,14 @@ async fn the_countdown_holds_until_the_virtual_clock_reaches_the_start() {
     assert_eq!((won["ok"].as_bool(), won["price_fen"].as_i64()), (Some(true), Some(990)), "{won}");
     let order = won["order"].as_i64().unwrap();
     // Durable before told: the order and the event exist.
-    assert_eq!(s.shop.orders.lock().unwrap().iter().map(|o| o.id.0).collect::<Vec<_>>(), [order]);
-    let sold = events(&s, "flash_sale.sold").await;
+    assert_eq!(s.data.orders.lock().unwrap().iter().map(|o| o.id.0).collect::<Vec<_>>(), [order]);
+    let sold = events_of(&s, "flash_sale.sold").await;
     assert_eq!(sold.len(), 1);
     assert_eq!(sold[0].payload["order"].as_i64(), Some(order));
     assert_eq!(sold[0].actor, Actor::User(UserId(101)));
     assert_eq!(sold[0].amount, Some(Fen(990)));
     // Units left reach viewers in the tick's batch.
-    flush(&s.hub).await;
+    flush(&s).await;
     let left = b.until("flash_sale_left").await;
     assert_eq!(left["left"].as_u64(), Some(4));
 }
@@ -365,14 +262,14 @@ async fn the_countdown_holds_until_the_virtual_clock_reaches_the_start() {
 #[tokio::test]
 async fn exactly_the_quantity_wins_and_per_buyer_limits_hold_under_a_crowd() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut watcher = join(&s.hub, buyer(999)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut watcher = join(&s, buyer(999)).await;
     let card = open_sale(&s, &desk, &mut watcher, open_message(7, 2, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     // 20 buyers each send 3 requests at once, before reading any answer.
     let mut buyers = Vec::new();
     for n in 0..20 {
-        buyers.push(join(&s.hub, buyer(200 + n)).await);
+        buyers.push(join(&s, buyer(200 + n)).await);
     }
     for (n, b) in buyers.iter().enumerate() {
         for k in 0..3 {
@@ -403,27 +300,27 @@ async fn exactly_the_quantity_wins_and_per_buyer_limits_hold_under_a_crowd() {
     }
     assert_eq!((wins, refusals), (7, 53));
     assert!(won_by.values().all(|n| *n <= 2), "{won_by:?}");
-    let orders = s.shop.orders.lock().unwrap().clone();
+    let orders = s.data.orders.lock().unwrap().clone();
     assert_eq!(orders.iter().map(|o| o.quantity).sum::<u32>(), 7);
     assert!(orders.iter().all(|o| o.price == Fen(990)));
-    assert_eq!(events(&s, "flash_sale.sold").await.len(), 7);
+    assert_eq!(events_of(&s, "flash_sale.sold").await.len(), 7);
     // Every win went through a commit (bursts share one).
-    let commits = s.shop.commits.lock().unwrap().clone();
+    let commits = s.data.commits.lock().unwrap().clone();
     assert_eq!(commits.iter().sum::<usize>(), 7);
 }
 
 #[tokio::test]
 async fn a_replayed_request_answers_the_same_and_buys_nothing_more() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(5, 3, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     let first = b.buy(sale, 2, "same").await;
     let again = b.buy(sale, 2, "same").await;
     assert_eq!(first["ok"], true);
     assert_eq!(first, again);
-    assert_eq!(s.shop.sold(FlashSaleId(sale)), 2);
+    assert_eq!(s.data.sold(FlashSaleId(sale)), 2);
     // A refusal replays the same too, even once its reason has gone.
     let over = b.buy(sale, 2, "over").await;
     assert_eq!(over["reason"], "limit_reached");
@@ -433,9 +330,9 @@ async fn a_replayed_request_answers_the_same_and_buys_nothing_more() {
 #[tokio::test]
 async fn anonymous_viewers_and_bad_input_are_refused_and_move_nothing() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
-    let mut anon = join(&s.hub, anonymous()).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
+    let mut anon = join(&s, viewer("a1")).await;
     let card = open_sale(&s, &desk, &mut b, open_message(5, 1, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     let refused = anon.buy(sale, 1, "x").await;
@@ -456,16 +353,16 @@ async fn anonymous_viewers_and_bad_input_are_refused_and_move_nothing() {
     bad_address["address"]["phone"] = json!("110");
     b.say(bad_address).await;
     assert_eq!(b.until("error").await["field"], "address.phone");
-    flush(&s.hub).await;
-    assert!(s.shop.orders.lock().unwrap().is_empty());
-    assert!(events(&s, "flash_sale.sold").await.is_empty());
+    flush(&s).await;
+    assert!(s.data.orders.lock().unwrap().is_empty());
+    assert!(events_of(&s, "flash_sale.sold").await.is_empty());
 }
 
 #[tokio::test]
 async fn only_a_console_opens_or_stops_and_opening_needs_the_stock() {
     let s = setup().await;
-    let mut desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
     // A viewer (even signed in) cannot open a sale.
     b.say(open_message(5, 1, 0)).await;
     assert_eq!(b.until("error").await["code"], "forbidden");
@@ -473,11 +370,11 @@ async fn only_a_console_opens_or_stops_and_opening_needs_the_stock() {
     assert_eq!(b.until("error").await["code"], "forbidden");
     // More than the SKU has: refused with what there is, nothing reserved.
     desk.say(open_message(51, 1, 0)).await;
-    flush(&s.hub).await;
+    flush(&s).await;
     let short = desk.until("error").await;
     assert_eq!((short["code"].as_str(), short["field"].as_str()), (Some("insufficient_stock"), Some("quantity")));
     assert!(short["message"].as_str().unwrap().contains("50"), "{short}");
-    assert_eq!(s.shop.stock.lock().unwrap()[&SkuId(10)], 50);
+    assert_eq!(s.data.stock.lock().unwrap()[&SkuId(10)], 50);
     // Above the product's price, and a product not in the lineup.
     let mut dear = open_message(5, 1, 0);
     dear["price_fen"] = json!(9_901);
@@ -496,21 +393,21 @@ async fn only_a_console_opens_or_stops_and_opening_needs_the_stock() {
 #[tokio::test]
 async fn stopping_gives_the_unsold_units_back_and_refuses_later_attempts() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
-    let mut c = join(&s.hub, buyer(102)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
+    let mut c = join(&s, buyer(102)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(10, 2, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     assert_eq!(b.buy(sale, 2, "b1").await["ok"], true);
     assert_eq!(c.buy(sale, 1, "c1").await["ok"], true);
-    assert_eq!(s.shop.stock.lock().unwrap()[&SkuId(10)], 40);
+    assert_eq!(s.data.stock.lock().unwrap()[&SkuId(10)], 40);
     desk.say(json!({"v": 1, "type": "stop_flash_sale", "sale": sale})).await;
-    flush(&s.hub).await;
+    flush(&s).await;
     let ended = b.until("flash_sale").await;
     assert_eq!((ended["state"].as_str(), ended["left"].as_u64()), (Some("ended"), Some(0)));
     // 3 sold, 7 back: the ledger holds 50 − 3.
-    assert_eq!(s.shop.stock.lock().unwrap()[&SkuId(10)], 47);
-    let logged = events(&s, "flash_sale.ended").await;
+    assert_eq!(s.data.stock.lock().unwrap()[&SkuId(10)], 47);
+    let logged = events_of(&s, "flash_sale.ended").await;
     assert_eq!(logged.len(), 1);
     assert_eq!((logged[0].payload["sold"].as_u64(), logged[0].payload["returned"].as_u64()), (Some(3), Some(7)));
     assert_eq!(logged[0].payload["reason"], "stopped");
@@ -524,27 +421,27 @@ async fn stopping_gives_the_unsold_units_back_and_refuses_later_attempts() {
     let card = open_sale(&s, &desk, &mut b, timed).await;
     assert_eq!(card["ends_at_ms"].as_i64(), Some(T0.0 + 30_000));
     s.clock.advance_secs(30);
-    flush(&s.hub).await;
-    flush(&s.hub).await;
-    let auto = events(&s, "flash_sale.ended").await;
+    flush(&s).await;
+    flush(&s).await;
+    let auto = events_of(&s, "flash_sale.ended").await;
     assert_eq!(auto.len(), 2);
     assert_eq!((auto[1].payload["returned"].as_u64(), auto[1].payload["reason"].as_str()), (Some(5), Some("ended")));
     assert_eq!(auto[1].actor, Actor::System);
-    assert_eq!(s.shop.stock.lock().unwrap()[&SkuId(10)], 47);
+    assert_eq!(s.data.stock.lock().unwrap()[&SkuId(10)], 47);
 }
 
 #[tokio::test]
 async fn a_failed_commit_answers_unavailable_and_gives_the_units_back() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
-    let mut c = join(&s.hub, buyer(102)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
+    let mut c = join(&s, buyer(102)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(1, 1, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
-    s.shop.fail_next_commit.store(true, Ordering::SeqCst);
+    s.data.fail_next_commit.store(true, Ordering::SeqCst);
     let failed = b.buy(sale, 1, "b1").await;
     assert_eq!((failed["type"].as_str(), failed["code"].as_str()), (Some("error"), Some("unavailable")));
-    assert!(s.shop.orders.lock().unwrap().is_empty());
+    assert!(s.data.orders.lock().unwrap().is_empty());
     // The unit went back: someone else can win it, and b's retry is judged anew.
     assert_eq!(c.buy(sale, 1, "c1").await["ok"], true);
     assert_eq!(b.buy(sale, 1, "b1").await["reason"], "sold_out");
@@ -553,43 +450,44 @@ async fn a_failed_commit_answers_unavailable_and_gives_the_units_back() {
 #[tokio::test]
 async fn a_restarted_room_resumes_the_sale_without_overselling() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(3, 2, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     let first = b.buy(sale, 2, "b1").await;
     assert_eq!(first["ok"], true);
     drop((desk, b));
     // A new hub: the room starts from the data source, as after a crash.
-    let hub = RoomHub::new(s.store.clone(), s.shop.clone(), Arc::new(s.clock.clone()), config());
-    let mut b = join(&hub, buyer(101)).await;
+    let hub = s.restarted();
+    let mut b = Peer::connect(&hub, buyer(101)).await;
     let snapshot = b.next().await;
+    assert_eq!(snapshot["type"], "snapshot");
     assert_eq!(snapshot["flash_sale"]["left"].as_u64(), Some(1), "{snapshot}");
     assert_eq!(b.buy(sale, 2, "b1").await, first);
     assert_eq!(b.buy(sale, 1, "b2").await["reason"], "limit_reached");
-    let mut c = join(&hub, buyer(102)).await;
+    let mut c = Peer::join(&hub, buyer(102)).await;
     assert_eq!(c.buy(sale, 2, "c1").await["reason"], "not_enough_left");
     assert_eq!(c.buy(sale, 1, "c2").await["ok"], true);
     assert_eq!(c.buy(sale, 1, "c3").await["reason"], "sold_out");
-    assert_eq!(s.shop.sold(FlashSaleId(sale)), 3);
+    assert_eq!(s.data.sold(FlashSaleId(sale)), 3);
 }
 
 #[tokio::test]
 async fn the_console_sees_stock_per_sku_move_and_the_sale_figures() {
     let s = setup().await;
-    let mut desk = join(&s.hub, console()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     let view = desk.until("stock_view").await;
     let row = |v: &Value, sku: i64| v["skus"].as_array().unwrap().iter().find(|r| r["sku"] == sku).unwrap().clone();
     assert_eq!(row(&view, 10)["stock"], 50);
     assert_eq!(view["skus"].as_array().unwrap().len(), 3);
-    let mut b = join(&s.hub, buyer(101)).await;
+    let mut b = join(&s, buyer(101)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(10, 5, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     assert_eq!(b.buy(sale, 5, "b1").await["ok"], true);
     desk.say(json!({"v": 1, "type": "adjust_stock", "product": 3, "sku": 31, "delta": 20, "note": "补货"})).await;
-    flush(&s.hub).await;
+    flush(&s).await;
     // The adjustment is acknowledged after this flush's tick: the next one shows it.
-    flush(&s.hub).await;
+    flush(&s).await;
     let (mut view, mut stats) = (None, None);
     while view.is_none() || stats.is_none() {
         let f = desk.next().await;
@@ -618,7 +516,7 @@ async fn the_console_sees_stock_per_sku_move_and_the_sale_figures() {
 #[tokio::test]
 async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_before_a_sell_out() {
     let s = setup().await;
-    let mut desk = join(&s.hub, console()).await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
     desk.until("stock_view").await;
     let order = |kind: &str, quantity: u32| Event {
         room: ROOM,
@@ -631,7 +529,7 @@ async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_befor
     };
     // 4 of SKU 30's 5 ordered within the minute: 1 left at 4 a minute.
     s.hub.room(ROOM).observe(order("order.placed", 4)).await;
-    flush(&s.hub).await;
+    flush(&s).await;
     let r30 = loop {
         let view = desk.until("stock_view").await;
         let r30 = view["skus"].as_array().unwrap().iter().find(|r| r["sku"] == 30).unwrap().clone();
@@ -644,7 +542,7 @@ async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_befor
     // Cancelled: the units are back; a minute later the rate is gone too.
     s.hub.room(ROOM).observe(order("order.cancelled", 4)).await;
     s.clock.advance_secs(60);
-    flush(&s.hub).await;
+    flush(&s).await;
     // (The room's first tick may land between two commands: frames in between are skipped.)
     let r30 = loop {
         let view = desk.until("stock_view").await;
@@ -667,15 +565,15 @@ async fn with_refusals_answered_at_the_edge_a_crowd_on_many_threads_never_overse
     const BUYERS: i64 = 64;
     const EACH: usize = 12;
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut watcher = join(&s.hub, buyer(999)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut watcher = join(&s, buyer(999)).await;
     let card = open_sale(&s, &desk, &mut watcher, open_message(40, 2, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
     let mut crowd = tokio::task::JoinSet::new();
     for n in 0..BUYERS {
         let hub = s.hub.clone();
         crowd.spawn(async move {
-            let mut b = join(&hub, buyer(500 + n)).await;
+            let mut b = Peer::join(&hub, buyer(500 + n)).await;
             let requests: Vec<String> = (0..EACH).map(|k| format!("b{n}-{k}")).collect();
             let mut rounds = Vec::new();
             for _ in 0..2 {
@@ -715,14 +613,14 @@ async fn with_refusals_answered_at_the_edge_a_crowd_on_many_threads_never_overse
         wins += mine;
     }
     assert_eq!((wins, refusals), (40, BUYERS as usize * EACH - 40));
-    let mut stored: Vec<i64> = s.shop.orders.lock().unwrap().iter().map(|o| o.id.0).collect();
+    let mut stored: Vec<i64> = s.data.orders.lock().unwrap().iter().map(|o| o.id.0).collect();
     won_orders.sort_unstable();
     stored.sort_unstable();
     assert_eq!(won_orders, stored, "every win told is an order, and only those");
-    assert_eq!(events(&s, "flash_sale.sold").await.len(), 40);
+    assert_eq!(events_of(&s, "flash_sale.sold").await.len(), 40);
     // Sold out and every unit committed: a new attempt is answered at the
     // edge, without the room.
-    let late = join(&s.hub, buyer(998)).await;
+    let late = join(&s, buyer(998)).await;
     match late.c.inbound.receive(&buy_message(sale, 1, "late").to_string()).await {
         Received::Answered(frame) => {
             let f: Value = serde_json::from_slice(&frame).unwrap();
@@ -738,12 +636,12 @@ async fn with_refusals_answered_at_the_edge_a_crowd_on_many_threads_never_overse
 #[tokio::test]
 async fn sold_out_with_wins_pending_is_the_rooms_to_say() {
     let s = setup().await;
-    let desk = join(&s.hub, console()).await;
-    let mut b = join(&s.hub, buyer(101)).await;
-    let mut c = join(&s.hub, buyer(102)).await;
+    let desk = join(&s, console(Role::Assistant)).await;
+    let mut b = join(&s, buyer(101)).await;
+    let mut c = join(&s, buyer(102)).await;
     let card = open_sale(&s, &desk, &mut b, open_message(1, 1, 0)).await;
     let sale = card["sale"].as_i64().unwrap();
-    let held = s.shop.commit_gate.write().await;
+    let held = s.data.commit_gate.write().await;
     b.say(buy_message(sale, 1, "b1")).await;
     // b's win is pending (its commit is held): nothing is left, but c's
     // attempt goes to the room, which says sold out (to that request).
@@ -751,17 +649,17 @@ async fn sold_out_with_wins_pending_is_the_rooms_to_say() {
     let text = buy_message(sale, 1, "c1").to_string();
     assert!(matches!(c.c.inbound.receive(&text).await, Received::Sent));
     assert_eq!(c.until("flash_result").await["reason"], "sold_out");
-    s.shop.fail_next_commit.store(true, Ordering::SeqCst);
+    s.data.fail_next_commit.store(true, Ordering::SeqCst);
     drop(held);
     let failed = b.until("error").await;
     assert_eq!(failed["code"], "unavailable");
     // The unit is back: c's new request wins it.
     assert_eq!(c.buy(sale, 1, "c2").await["ok"], true);
-    assert_eq!(s.shop.sold(FlashSaleId(sale)), 1);
+    assert_eq!(s.data.sold(FlashSaleId(sale)), 1);
 }
 
 /// Waits until the room has judged what was sent before (it answers a
 /// stats request after every earlier command).
-async fn judged(s: &Setup) {
+async fn judged(s: &Setup<Shop>) {
     s.hub.room(ROOM).stats().await.unwrap();
 }

@@ -3,57 +3,49 @@
 //! bounded timeout (a safety net, never a timing assertion); batches are
 //! forced out with `RoomHandle::flush`, so nothing sleeps.
 
-use bytes::Bytes;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::sync::Arc;
-use std::time::Duration;
-use tempfile::TempDir;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use zhibo_domain::event::Actor;
-use zhibo_domain::{Fen, ProductId, Role, RoomId, Timestamp, UserId, VirtualClock};
-use zhibo_live::{
-    Connection, ConnectionKind, Identity, LineupEntry, LiveError, RoomConfig, RoomData, RoomHandle, RoomHub, RoomInfo,
-    RoomStatus,
-};
-use zhibo_store::{EventStore, SqliteStore};
+use zhibo_domain::{ProductId, Role, RoomId, UserId};
+use zhibo_live::{Identity, LiveError, RoomConfig, RoomData, RoomHandle, RoomInfo};
+use zhibo_store::EventStore;
 
-const ROOM: RoomId = RoomId(7);
-const T0: Timestamp = Timestamp(1_795_608_000_000);
+use crate::harness::{Peer, ROOM, Setup, Show, console, join, long_tick, product, start, start_with, viewer};
 
 /// The room's data in memory; it keeps the lineup orders a console saved
 /// (`reorders`) and loads the lineup in the last of them, as a store would.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Lineup {
-    reorders: std::sync::Mutex<Vec<Vec<ProductId>>>,
+    show: Show,
+    reorders: Mutex<Vec<Vec<ProductId>>>,
     /// Set: saving an order fails, as a broken disk would.
-    refuse_reorders: std::sync::atomic::AtomicBool,
+    refuse_reorders: AtomicBool,
+}
+
+impl Default for Lineup {
+    fn default() -> Self {
+        let lineup = vec![product(1, "羊毛围巾"), product(2, "保温杯"), product(3, "手套")];
+        Lineup {
+            show: Show { lineup, ..Show::titled("秋冬上新") },
+            reorders: Mutex::default(),
+            refuse_reorders: AtomicBool::default(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl RoomData for Lineup {
     async fn load(&self, room: RoomId) -> Result<Option<RoomInfo>, LiveError> {
-        if room != ROOM {
-            return Ok(None);
+        let mut info = self.show.load(room).await?;
+        if let (Some(info), Some(order)) = (&mut info, self.reorders.lock().unwrap().last()) {
+            info.lineup.sort_by_key(|e| order.iter().position(|p| *p == e.product));
         }
-        let entry = |id: i64, title: &str| LineupEntry {
-            product: ProductId(id),
-            title: title.into(),
-            price: Fen(9_900),
-            list_price: Fen(12_900),
-            live_price: Fen(7_900),
-            stock: 50,
-            listed: true,
-            facts: None,
-        };
-        let mut lineup = vec![entry(1, "羊毛围巾"), entry(2, "保温杯"), entry(3, "手套")];
-        if let Some(order) = self.reorders.lock().unwrap().last() {
-            lineup.sort_by_key(|e| order.iter().position(|p| *p == e.product));
-        }
-        Ok(Some(RoomInfo { title: "秋冬上新".into(), status: RoomStatus::Live, lineup }))
+        Ok(info)
     }
 
     async fn reorder_lineup(&self, _room: RoomId, order: &[ProductId]) -> Result<(), LiveError> {
-        if self.refuse_reorders.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.refuse_reorders.load(Ordering::SeqCst) {
             return Err(LiveError::Data("disk full".into()));
         }
         self.reorders.lock().unwrap().push(order.to_vec());
@@ -61,93 +53,20 @@ impl RoomData for Lineup {
     }
 }
 
-struct Setup {
-    hub: RoomHub,
-    data: Arc<Lineup>,
-    clock: VirtualClock,
-    store: Arc<SqliteStore>,
-    _dir: TempDir,
+async fn setup() -> Setup<Lineup> {
+    start(Lineup::default()).await
 }
 
-async fn setup_with(config: RoomConfig) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = VirtualClock::starting_at(T0);
-    let store = Arc::new(SqliteStore::open(&dir.path().join("zhibo.db"), Arc::new(clock.clone())).await.unwrap());
-    let data = Arc::new(Lineup::default());
-    let hub = RoomHub::new(store.clone(), data.clone(), Arc::new(clock.clone()), config);
-    Setup { hub, data, clock, store, _dir: dir }
-}
-
-async fn setup() -> Setup {
-    // A long tick: batches leave only when a test flushes.
-    setup_with(RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() }).await
-}
-
-fn viewer(id: &str) -> Identity {
-    Identity { actor: Actor::Viewer(id.into()), name: format!("观众{id}"), role: None, kind: ConnectionKind::Viewer }
-}
-
-fn console(role: Role) -> Identity {
-    Identity { actor: Actor::User(UserId(3)), name: "场控".into(), role: Some(role), kind: ConnectionKind::Console }
-}
-
-/// A connection and the frames already received but not yet looked at
-/// (a batch may hold several).
-struct Peer {
-    c: Connection,
-    queue: VecDeque<Value>,
-}
-
-async fn join(s: &Setup, who: Identity) -> Peer {
-    let mut p = Peer { c: s.hub.connect(ROOM, who).await.unwrap(), queue: VecDeque::new() };
-    let snapshot = p.next().await;
-    assert_eq!(snapshot["type"], "snapshot");
-    p
-}
-
-impl Peer {
-    /// The next frame, batches flattened.
-    async fn next(&mut self) -> Value {
-        if let Some(f) = self.queue.pop_front() {
-            return f;
-        }
-        let bytes: Bytes = tokio::time::timeout(Duration::from_secs(10), self.c.outbound.next())
-            .await
-            .expect("a frame within the safety timeout")
-            .expect("the room is running");
-        let message: Value = serde_json::from_slice(&bytes).unwrap();
-        if message["type"] == "batch" {
-            self.queue.extend(message["frames"].as_array().unwrap().iter().cloned());
-            Box::pin(self.next()).await
-        } else {
-            message
-        }
-    }
-
-    /// Frames until the first of `kind`: those skipped, and that one.
-    async fn until(&mut self, kind: &str) -> (Vec<Value>, Value) {
-        let mut seen = Vec::new();
-        loop {
-            let f = self.next().await;
-            if f["type"] == kind {
-                return (seen, f);
-            }
-            seen.push(f);
-        }
-    }
-}
-
-async fn say(p: &Peer, message: Value) {
-    assert!(p.c.inbound.send_text(&message.to_string()).await);
+async fn setup_with(config: RoomConfig) -> Setup<Lineup> {
+    start_with(Lineup::default(), config).await
 }
 
 /// The snapshot a newly joining viewer gets.
-async fn fresh_snapshot(s: &Setup, id: &str) -> Value {
-    let mut p = Peer { c: s.hub.connect(ROOM, viewer(id)).await.unwrap(), queue: VecDeque::new() };
-    p.next().await
+async fn fresh_snapshot(s: &Setup<Lineup>, id: &str) -> Value {
+    Peer::connect(&s.hub, viewer(id)).await.next().await
 }
 
-fn handle(s: &Setup) -> RoomHandle {
+fn handle(s: &Setup<Lineup>) -> RoomHandle {
     s.hub.room(ROOM)
 }
 
@@ -157,10 +76,10 @@ async fn a_console_push_reaches_every_connected_viewer() {
     let mut a = join(&s, viewer("a")).await;
     let mut b = join(&s, viewer("b")).await;
     let desk = join(&s, console(Role::Assistant)).await;
-    say(&desk, json!({"v": 1, "type": "push_card", "product": 2})).await;
+    desk.say(json!({"v": 1, "type": "push_card", "product": 2})).await;
     handle(&s).flush().await;
     for v in [&mut a, &mut b] {
-        let (_, card) = v.until("card_pushed").await;
+        let card = v.until("card_pushed").await;
         assert_eq!(card["product"], 2);
         assert_eq!(card["title"], "保温杯");
         assert_eq!(card["live_price"], 7_900);
@@ -176,8 +95,8 @@ async fn a_console_push_reaches_every_connected_viewer() {
 async fn a_push_of_a_product_outside_the_lineup_is_an_error_and_changes_nothing() {
     let s = setup().await;
     let mut desk = join(&s, console(Role::Operator)).await;
-    say(&desk, json!({"v": 1, "type": "push_card", "product": 99})).await;
-    let (_, error) = desk.until("error").await;
+    desk.say(json!({"v": 1, "type": "push_card", "product": 99})).await;
+    let error = desk.until("error").await;
     assert_eq!(error["code"], "not_in_lineup");
     assert_eq!(error["field"], "product");
     let late = fresh_snapshot(&s, "x").await;
@@ -190,27 +109,27 @@ async fn a_muted_viewers_comment_reaches_nobody_but_themselves() {
     let mut muted = join(&s, viewer("m")).await;
     let mut other = join(&s, viewer("o")).await;
     let mut desk = join(&s, console(Role::Assistant)).await;
-    say(&desk, json!({"v": 1, "type": "mute", "viewer": "viewer:m", "minutes": 10})).await;
+    desk.say(json!({"v": 1, "type": "mute", "viewer": "viewer:m", "minutes": 10})).await;
     handle(&s).flush().await;
-    say(&muted, json!({"v": 1, "type": "comment", "text": "spam spam"})).await;
-    say(&other, json!({"v": 1, "type": "comment", "text": "好看"})).await;
+    muted.say(json!({"v": 1, "type": "comment", "text": "spam spam"})).await;
+    other.say(json!({"v": 1, "type": "comment", "text": "好看"})).await;
     handle(&s).flush().await;
     // Order is kept, so reaching the later comment proves the earlier one
     // was never sent.
     for c in [&mut other, &mut desk] {
-        let (before, comment) = c.until("comment").await;
+        let (before, comment) = c.frames_until("comment").await;
         assert_eq!(comment["text"], "好看");
         assert!(before.iter().all(|f| f["type"] != "comment"), "{before:?}");
     }
-    let (_, own) = muted.until("comment").await;
+    let own = muted.until("comment").await;
     assert_eq!(own["text"], "spam spam");
-    let (_, next) = muted.until("comment").await;
+    let next = muted.until("comment").await;
     assert_eq!(next["text"], "好看");
     // The mute ends on the clock.
     s.clock.advance_secs(10 * 60 + 1);
-    say(&muted, json!({"v": 1, "type": "comment", "text": "我回来了"})).await;
+    muted.say(json!({"v": 1, "type": "comment", "text": "我回来了"})).await;
     handle(&s).flush().await;
-    let (_, back) = other.until("comment").await;
+    let back = other.until("comment").await;
     assert_eq!(back["text"], "我回来了");
     assert_eq!(back["viewer"], "viewer:m");
 }
@@ -220,24 +139,24 @@ async fn comments_and_likes_over_the_rate_limit_get_an_error_frame() {
     let s = setup().await;
     let mut v = join(&s, viewer("fast")).await;
     let mut watcher = join(&s, viewer("w")).await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "1"})).await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "2"})).await;
-    let (_, error) = v.until("error").await;
+    v.say(json!({"v": 1, "type": "comment", "text": "1"})).await;
+    v.say(json!({"v": 1, "type": "comment", "text": "2"})).await;
+    let error = v.until("error").await;
     assert_eq!(error["code"], "rate_limited");
     s.clock.advance_secs(2);
-    say(&v, json!({"v": 1, "type": "comment", "text": "3"})).await;
-    say(&v, json!({"v": 1, "type": "like", "count": 20})).await;
-    say(&v, json!({"v": 1, "type": "like", "count": 1})).await;
-    let (_, error) = v.until("error").await;
+    v.say(json!({"v": 1, "type": "comment", "text": "3"})).await;
+    v.say(json!({"v": 1, "type": "like", "count": 20})).await;
+    v.say(json!({"v": 1, "type": "like", "count": 1})).await;
+    let error = v.until("error").await;
     assert_eq!(error["code"], "rate_limited");
     handle(&s).flush().await;
-    let (_, first) = watcher.until("comment").await;
+    let first = watcher.until("comment").await;
     assert_eq!(first["text"], "1");
-    let (skipped, third) = watcher.until("comment").await;
+    let (skipped, third) = watcher.frames_until("comment").await;
     assert_eq!(third["text"], "3");
     assert!(skipped.iter().all(|f| f["text"] != "2"));
     handle(&s).flush().await;
-    let (_, likes) = watcher.until("likes").await;
+    let likes = watcher.until("likes").await;
     assert_eq!((likes["count"].as_u64(), likes["total"].as_u64()), (Some(20), Some(20)));
 }
 
@@ -251,9 +170,9 @@ async fn a_console_action_from_a_viewer_is_refused_and_changes_nothing() {
     let mut boss = join(&s, staff_as_viewer).await;
     let mut buyer_desk = join(&s, console(Role::Viewer)).await;
     for c in [&mut v, &mut boss, &mut buyer_desk] {
-        say(c, json!({"v": 1, "type": "push_card", "product": 1})).await;
-        say(c, json!({"v": 1, "type": "pin_topic", "text": "假公告"})).await;
-        let (_, error) = c.until("error").await;
+        c.say(json!({"v": 1, "type": "push_card", "product": 1})).await;
+        c.say(json!({"v": 1, "type": "pin_topic", "text": "假公告"})).await;
+        let error = c.until("error").await;
         assert_eq!(error["code"], "forbidden");
     }
     handle(&s).flush().await;
@@ -278,27 +197,26 @@ async fn bad_input_gets_an_error_frame_and_the_room_goes_on() {
     ];
     for (text, code) in cases {
         assert!(v.c.inbound.send_text(&text).await);
-        let (_, error) = v.until("error").await;
+        let error = v.until("error").await;
         assert_eq!(error["code"], code, "{text:.60}");
         assert!(error["message"].as_str().unwrap().contains(" / "), "bilingual: {error}");
     }
-    say(&v, json!({"v": 1, "type": "comment", "text": "还在"})).await;
+    v.say(json!({"v": 1, "type": "comment", "text": "还在"})).await;
     handle(&s).flush().await;
-    let (_, ok) = v.until("comment").await;
+    let ok = v.until("comment").await;
     assert_eq!(ok["text"], "还在");
 }
 
 #[tokio::test]
 async fn a_lagging_connection_gets_a_snapshot_instead_of_the_backlog() {
-    let s = setup_with(RoomConfig { tick: Duration::from_secs(3600), broadcast_capacity: 2, ..RoomConfig::default() })
-        .await;
+    let s = setup_with(RoomConfig { broadcast_capacity: 2, ..long_tick() }).await;
     let mut slow = join(&s, viewer("slow")).await;
     let desk = join(&s, console(Role::Assistant)).await;
     for i in 0..6 {
-        say(&desk, json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
+        desk.say(json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
         handle(&s).flush().await;
     }
-    let (missed, snapshot) = slow.until("snapshot").await;
+    let (missed, snapshot) = slow.frames_until("snapshot").await;
     assert!(missed.len() < 6, "the backlog was skipped: {missed:?}");
     assert_eq!(snapshot["topic"], "公告5");
 }
@@ -308,27 +226,27 @@ async fn every_action_is_in_the_log_in_order_before_it_is_seen() {
     let s = setup().await;
     let mut v = join(&s, viewer("v")).await;
     let desk = join(&s, console(Role::Assistant)).await;
-    say(&v, json!({"v": 1, "type": "hello", "name": "小王"})).await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "<img src=x onerror=alert(1)>"})).await;
-    say(&v, json!({"v": 1, "type": "like", "count": 3})).await;
-    say(&v, json!({"v": 1, "type": "follow"})).await;
-    say(&v, json!({"v": 1, "type": "share"})).await;
-    say(&v, json!({"v": 1, "type": "product_click", "product": 1})).await;
-    say(&desk, json!({"v": 1, "type": "push_card", "product": 1})).await;
-    say(&desk, json!({"v": 1, "type": "unpush_card"})).await;
-    say(&desk, json!({"v": 1, "type": "delist", "product": 2})).await;
-    say(&desk, json!({"v": 1, "type": "list", "product": 2})).await;
-    say(&desk, json!({"v": 1, "type": "pin_topic", "text": "今晚八点抽奖"})).await;
-    say(&desk, json!({"v": 1, "type": "unpin_topic"})).await;
+    v.say(json!({"v": 1, "type": "hello", "name": "小王"})).await;
+    v.say(json!({"v": 1, "type": "comment", "text": "<img src=x onerror=alert(1)>"})).await;
+    v.say(json!({"v": 1, "type": "like", "count": 3})).await;
+    v.say(json!({"v": 1, "type": "follow"})).await;
+    v.say(json!({"v": 1, "type": "share"})).await;
+    v.say(json!({"v": 1, "type": "product_click", "product": 1})).await;
+    desk.say(json!({"v": 1, "type": "push_card", "product": 1})).await;
+    desk.say(json!({"v": 1, "type": "unpush_card"})).await;
+    desk.say(json!({"v": 1, "type": "delist", "product": 2})).await;
+    desk.say(json!({"v": 1, "type": "list", "product": 2})).await;
+    desk.say(json!({"v": 1, "type": "pin_topic", "text": "今晚八点抽奖"})).await;
+    desk.say(json!({"v": 1, "type": "unpin_topic"})).await;
     handle(&s).flush().await;
-    let (_, comment) = v.until("comment").await;
+    let comment = v.until("comment").await;
     assert_eq!(comment["name"], "小王");
     assert_eq!(comment["text"], "<img src=x onerror=alert(1)>");
-    say(&desk, json!({"v": 1, "type": "hide_comment", "comment": comment["id"]})).await;
-    say(&desk, json!({"v": 1, "type": "mute", "viewer": "viewer:v", "minutes": 5})).await;
-    say(&desk, json!({"v": 1, "type": "ban", "viewer": "viewer:v"})).await;
+    desk.say(json!({"v": 1, "type": "hide_comment", "comment": comment["id"]})).await;
+    desk.say(json!({"v": 1, "type": "mute", "viewer": "viewer:v", "minutes": 5})).await;
+    desk.say(json!({"v": 1, "type": "ban", "viewer": "viewer:v"})).await;
     handle(&s).flush().await;
-    let (_, hidden) = v.until("comment_hidden").await;
+    let hidden = v.until("comment_hidden").await;
     assert_eq!(hidden["id"], comment["id"]);
     drop(v);
     drop(desk);
@@ -369,10 +287,10 @@ async fn a_banned_viewer_is_refused_and_an_unknown_room_is_not_found() {
     let s = setup().await;
     let mut v = join(&s, viewer("b")).await;
     let desk = join(&s, console(Role::Assistant)).await;
-    say(&desk, json!({"v": 1, "type": "ban", "viewer": "viewer:b"})).await;
+    desk.say(json!({"v": 1, "type": "ban", "viewer": "viewer:b"})).await;
     handle(&s).flush().await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "hi"})).await;
-    let (_, error) = v.until("error").await;
+    v.say(json!({"v": 1, "type": "comment", "text": "hi"})).await;
+    let error = v.until("error").await;
     assert_eq!(error["code"], "banned");
     let missing = s.hub.connect(RoomId(404), viewer("z")).await;
     assert!(matches!(missing, Err(LiveError::RoomNotFound(RoomId(404)))), "{missing:?}");
@@ -383,12 +301,12 @@ async fn a_banned_viewer_is_refused_and_an_unknown_room_is_not_found() {
 /// Every frame up to and including the first `topic` frame, which the
 /// caller's console pinned as a marker after what is being checked.
 async fn up_to_marker(p: &mut Peer) -> Vec<Value> {
-    let (seen, _) = p.until("topic").await;
+    let (seen, _) = p.frames_until("topic").await;
     seen
 }
 
-async fn marker(s: &Setup, desk: &Peer) {
-    say(desk, json!({"v": 1, "type": "pin_topic", "text": "marker"})).await;
+async fn marker(s: &Setup<Lineup>, desk: &Peer) {
+    desk.say(json!({"v": 1, "type": "pin_topic", "text": "marker"})).await;
     handle(s).flush().await;
 }
 
@@ -399,7 +317,7 @@ async fn a_welcome_line_names_the_first_arrivals_of_a_tick_and_counts_the_rest()
     let mut watcher = join(&s, viewer("w")).await;
     handle(&s).flush().await;
     // The console's own entry is nobody to welcome.
-    let (_, line) = watcher.until("welcome").await;
+    let line = watcher.until("welcome").await;
     assert_eq!(line["text"], "欢迎 观众w 来到直播间");
     assert_eq!((line["count"].as_u64(), line["names"].as_array().map(Vec::len)), (Some(1), Some(1)));
 
@@ -419,20 +337,20 @@ async fn a_welcome_line_names_the_first_arrivals_of_a_tick_and_counts_the_rest()
 
     // The console sets a template; a name chosen right after entering is used,
     // and stays text (the page puts it in with textContent).
-    say(&desk, json!({"v": 1, "type": "set_welcome", "template": " {name}，欢迎来到秋冬上新！ "})).await;
+    desk.say(json!({"v": 1, "type": "set_welcome", "template": " {name}，欢迎来到秋冬上新！ "})).await;
     handle(&s).flush().await;
-    let (_, template) = desk.until("welcome_template").await;
+    let template = desk.until("welcome_template").await;
     assert_eq!(template["template"], "{name}，欢迎来到秋冬上新！");
     let newcomer = join(&s, viewer("n")).await;
-    say(&newcomer, json!({"v": 1, "type": "hello", "name": "<b>小王</b>"})).await;
+    newcomer.say(json!({"v": 1, "type": "hello", "name": "<b>小王</b>"})).await;
     handle(&s).flush().await;
-    let (_, line) = watcher.until("welcome").await;
+    let line = watcher.until("welcome").await;
     assert_eq!(line["text"], "<b>小王</b>，欢迎来到秋冬上新！");
 
     // A template without the placeholder, or too long, is refused by field.
     for bad in ["欢迎光临".to_owned(), format!("{{name}}{}", "好".repeat(40))] {
-        say(&desk, json!({"v": 1, "type": "set_welcome", "template": bad})).await;
-        let (_, error) = desk.until("error").await;
+        desk.say(json!({"v": 1, "type": "set_welcome", "template": bad})).await;
+        let error = desk.until("error").await;
         assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("bad_message"), Some("template")));
     }
     let snapshot = fresh_snapshot(&s, "late").await;
@@ -452,29 +370,29 @@ async fn a_console_reorder_is_saved_broadcast_and_kept_by_a_restarted_room() {
     let s = setup().await;
     let mut v = join(&s, viewer("v")).await;
     let mut desk = join(&s, console(Role::Operator)).await;
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 3, "position": 0})).await;
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 3, "position": 0})).await;
     handle(&s).flush().await;
-    let (_, frame) = v.until("lineup_reordered").await;
+    let frame = v.until("lineup_reordered").await;
     assert_eq!(frame["products"], json!([3, 1, 2]));
     assert_eq!(*s.data.reorders.lock().unwrap(), [vec![ProductId(3), ProductId(1), ProductId(2)]]);
 
     // Two moves in a row are saved in the room's order, each as the whole lineup.
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 2})).await;
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 2, "position": 0})).await;
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 2})).await;
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 2, "position": 0})).await;
     handle(&s).flush().await;
-    let (_, first) = v.until("lineup_reordered").await;
-    let (_, second) = v.until("lineup_reordered").await;
+    let first = v.until("lineup_reordered").await;
+    let second = v.until("lineup_reordered").await;
     assert_eq!((first["products"].clone(), second["products"].clone()), (json!([3, 2, 1]), json!([2, 3, 1])));
     let saved: Vec<Vec<i64>> =
         s.data.reorders.lock().unwrap().iter().map(|o| o.iter().map(|p| p.0).collect()).collect();
     assert_eq!(saved, [vec![3, 1, 2], vec![3, 2, 1], vec![2, 3, 1]]);
 
     // Outside the lineup, or past its end: an error naming the field, nothing saved.
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 99, "position": 0})).await;
-    let (_, error) = desk.until("error").await;
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 99, "position": 0})).await;
+    let error = desk.until("error").await;
     assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("not_in_lineup"), Some("product")));
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 3})).await;
-    let (_, error) = desk.until("error").await;
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 3})).await;
+    let error = desk.until("error").await;
     assert_eq!(error["field"], "position");
     assert_eq!(s.data.reorders.lock().unwrap().len(), 3);
     assert_eq!(ids(&fresh_snapshot(&s, "x").await["products"]), [2, 3, 1]);
@@ -490,19 +408,18 @@ async fn a_console_reorder_is_saved_broadcast_and_kept_by_a_restarted_room() {
     assert_eq!(moves[2]["order"], json!([2, 3, 1]));
 
     // A save that fails is told to the console alone; viewers hear nothing.
-    s.data.refuse_reorders.store(true, std::sync::atomic::Ordering::SeqCst);
-    say(&desk, json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 0})).await;
+    s.data.refuse_reorders.store(true, Ordering::SeqCst);
+    desk.say(json!({"v": 1, "type": "reorder_lineup", "product": 1, "position": 0})).await;
     handle(&s).flush().await;
-    let (_, error) = desk.until("error").await;
+    let error = desk.until("error").await;
     assert_eq!(error["code"], "unavailable");
     marker(&s, &desk).await;
     assert!(up_to_marker(&mut v).await.iter().all(|f| f["type"] != "lineup_reordered"));
-    s.data.refuse_reorders.store(false, std::sync::atomic::Ordering::SeqCst);
+    s.data.refuse_reorders.store(false, Ordering::SeqCst);
 
     // A room started afresh over the same data loads the saved order.
-    let config = RoomConfig { tick: Duration::from_secs(3600), ..RoomConfig::default() };
-    let again = RoomHub::new(s.store.clone(), s.data.clone(), Arc::new(s.clock.clone()), config);
-    let mut p = Peer { c: again.connect(ROOM, viewer("r")).await.unwrap(), queue: VecDeque::new() };
+    let again = s.restarted();
+    let mut p = Peer::connect(&again, viewer("r")).await;
     assert_eq!(ids(&p.next().await["products"]), [2, 3, 1]);
 }
 
@@ -511,39 +428,39 @@ async fn a_pinned_comment_is_in_frames_and_snapshots_until_unpinned_or_hidden() 
     let s = setup().await;
     let mut v = join(&s, viewer("v")).await;
     let mut desk = join(&s, console(Role::Assistant)).await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "<i>几点开抽？</i>"})).await;
+    v.say(json!({"v": 1, "type": "comment", "text": "<i>几点开抽？</i>"})).await;
     handle(&s).flush().await;
-    let (_, comment) = desk.until("comment").await;
+    let comment = desk.until("comment").await;
     let id = comment["id"].clone();
 
-    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": id})).await;
+    desk.say(json!({"v": 1, "type": "pin_comment", "comment": id})).await;
     handle(&s).flush().await;
-    let (_, pinned) = v.until("pinned_comment").await;
+    let pinned = v.until("pinned_comment").await;
     assert_eq!(
         (pinned["comment"]["id"].clone(), pinned["comment"]["text"].as_str()),
         (id.clone(), Some("<i>几点开抽？</i>"))
     );
     assert_eq!(fresh_snapshot(&s, "a").await["pinned_comment"]["id"], id);
 
-    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": 9_999})).await;
-    let (_, error) = desk.until("error").await;
+    desk.say(json!({"v": 1, "type": "pin_comment", "comment": 9_999})).await;
+    let error = desk.until("error").await;
     assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("not_found"), Some("comment")));
 
-    say(&desk, json!({"v": 1, "type": "unpin_comment"})).await;
+    desk.say(json!({"v": 1, "type": "unpin_comment"})).await;
     handle(&s).flush().await;
-    let (_, unpinned) = v.until("pinned_comment").await;
+    let unpinned = v.until("pinned_comment").await;
     assert!(unpinned["comment"].is_null());
     assert!(fresh_snapshot(&s, "b").await["pinned_comment"].is_null());
-    say(&desk, json!({"v": 1, "type": "unpin_comment"})).await;
-    assert_eq!(desk.until("error").await.1["code"], "not_found");
+    desk.say(json!({"v": 1, "type": "unpin_comment"})).await;
+    assert_eq!(desk.until("error").await["code"], "not_found");
 
     // Hiding the pinned comment takes it down too.
-    say(&desk, json!({"v": 1, "type": "pin_comment", "comment": id})).await;
-    say(&desk, json!({"v": 1, "type": "hide_comment", "comment": id})).await;
+    desk.say(json!({"v": 1, "type": "pin_comment", "comment": id})).await;
+    desk.say(json!({"v": 1, "type": "hide_comment", "comment": id})).await;
     handle(&s).flush().await;
-    let (_, pinned_again) = v.until("pinned_comment").await;
+    let pinned_again = v.until("pinned_comment").await;
     assert_eq!(pinned_again["comment"]["id"], id);
-    let (_, down) = v.until("pinned_comment").await;
+    let down = v.until("pinned_comment").await;
     assert!(down["comment"].is_null());
     assert!(fresh_snapshot(&s, "c").await["pinned_comment"].is_null());
 
@@ -570,16 +487,16 @@ async fn a_viewer_following_twice_counts_once_as_a_new_follower() {
     let v = join(&s, viewer("v")).await;
     let second_tab = join(&s, viewer("v")).await;
     let w = join(&s, viewer("w")).await;
-    say(&v, json!({"v": 1, "type": "follow"})).await;
-    say(&v, json!({"v": 1, "type": "follow"})).await;
-    say(&second_tab, json!({"v": 1, "type": "follow"})).await;
-    say(&w, json!({"v": 1, "type": "follow"})).await;
+    v.say(json!({"v": 1, "type": "follow"})).await;
+    v.say(json!({"v": 1, "type": "follow"})).await;
+    second_tab.say(json!({"v": 1, "type": "follow"})).await;
+    w.say(json!({"v": 1, "type": "follow"})).await;
     handle(&s).flush().await;
     let stats = handle(&s).stats().await.unwrap();
     assert_eq!(stats.follows, 2);
     assert_eq!(stats.minutes.iter().map(|(_, m)| m.follows).sum::<u64>(), 2);
     let mut desk = join(&s, console(Role::Assistant)).await;
-    let (_, figures) = desk.until("figures").await;
+    let figures = desk.until("figures").await;
     assert_eq!(figures["new_followers"], 2);
     // Every follow is still an event of the log.
     let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
@@ -591,9 +508,9 @@ async fn presentation_messages_from_a_viewer_socket_are_forbidden() {
     let s = setup().await;
     let mut v = join(&s, viewer("v")).await;
     let desk = join(&s, console(Role::Assistant)).await;
-    say(&v, json!({"v": 1, "type": "comment", "text": "置顶我"})).await;
+    v.say(json!({"v": 1, "type": "comment", "text": "置顶我"})).await;
     handle(&s).flush().await;
-    let (_, comment) = v.until("comment").await;
+    let comment = v.until("comment").await;
     let messages = [
         json!({"v": 1, "type": "set_welcome", "template": "{name} 快来"}),
         json!({"v": 1, "type": "reorder_lineup", "product": 2, "position": 0}),
@@ -602,8 +519,8 @@ async fn presentation_messages_from_a_viewer_socket_are_forbidden() {
     ];
     for m in &messages {
         assert!(zhibo_live::protocol::ClientMessage::parse(&m.to_string()).unwrap().is_console(), "{m}");
-        say(&v, m.clone()).await;
-        let (_, error) = v.until("error").await;
+        v.say(m.clone()).await;
+        let error = v.until("error").await;
         assert_eq!(error["code"], "forbidden", "{m}");
     }
     drop(desk);
@@ -619,14 +536,13 @@ async fn presentation_messages_from_a_viewer_socket_are_forbidden() {
 
 #[tokio::test]
 async fn try_next_takes_only_what_is_ready_and_a_lagging_connection_still_gets_its_snapshot() {
-    let s = setup_with(RoomConfig { tick: Duration::from_secs(3600), broadcast_capacity: 2, ..RoomConfig::default() })
-        .await;
+    let s = setup_with(RoomConfig { broadcast_capacity: 2, ..long_tick() }).await;
     let mut slow = join(&s, viewer("slow")).await;
     // whatever followed the snapshot (a welcome line, say) is not the point here
     while slow.c.outbound.try_next().is_some() {}
     let desk = join(&s, console(Role::Assistant)).await;
     for i in 0..6 {
-        say(&desk, json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
+        desk.say(json!({"v": 1, "type": "pin_topic", "text": format!("公告{i}")})).await;
         handle(&s).flush().await;
     }
     // The test runtime has one thread: the room cannot answer while this loop runs.
@@ -635,6 +551,6 @@ async fn try_next_takes_only_what_is_ready_and_a_lagging_connection_still_gets_i
         ready.push(bytes);
     }
     assert!(!ready.is_empty() && ready.len() < 6, "the backlog was skipped: {ready:?}");
-    let (_, snapshot) = slow.until("snapshot").await;
+    let snapshot = slow.until("snapshot").await;
     assert_eq!(snapshot["topic"], "公告5");
 }
