@@ -11,6 +11,7 @@ mod interactions;
 mod lineup;
 mod moderation;
 mod orders;
+mod restart;
 mod room;
 mod run_sheet;
 mod stream;
