@@ -147,7 +147,7 @@ impl Room {
         }
         if changed {
             let bytes = self.automation_frame();
-            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            for c in self.consoles() {
                 let _ = c.private.try_send(bytes.clone());
             }
         }

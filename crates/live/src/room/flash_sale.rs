@@ -517,7 +517,7 @@ impl Room {
             if self.flash.last_stats.as_ref() != Some(&bytes) {
                 self.flash.last_stats = Some(bytes);
                 let frame = crate::protocol::single(&stats);
-                for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                for c in self.consoles() {
                     let _ = c.private.try_send(frame.clone());
                 }
             }
@@ -527,10 +527,10 @@ impl Room {
             self.flash_job(Job::Close { sale, actor: Actor::System, reason: "ended", reply });
             self.flash_wait(answer, Pending::Closed { conn: None, sale });
         }
-        if self.conns.values().any(|c| c.identity.may_run_console())
+        if !self.console_conns.is_empty()
             && let Some(frame) = self.flash.stock.tick(now)
         {
-            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            for c in self.consoles() {
                 let _ = c.private.try_send(frame.clone());
             }
         }

@@ -576,6 +576,9 @@ struct Room {
     muted: HashMap<Actor, Timestamp>,
     banned: HashSet<Actor>,
     conns: HashMap<u64, Conn>,
+    /// The connections that may run the console, so that per-tick console
+    /// work never walks every viewer of a large room.
+    console_conns: std::collections::BTreeSet<u64>,
     next_conn: u64,
     stats: RoomStats,
     minutes: BTreeMap<Timestamp, MinuteCounters>,
@@ -615,6 +618,7 @@ impl Room {
             muted: HashMap::new(),
             banned: HashSet::new(),
             conns: HashMap::new(),
+            console_conns: Default::default(),
             next_conn: 1,
             stats: RoomStats::default(),
             minutes: BTreeMap::new(),
@@ -712,6 +716,9 @@ impl Room {
         let viewer = identity.kind == ConnectionKind::Viewer;
         let event = viewer.then(|| (identity.actor.clone(), serde_json::json!({ "name": identity.name })));
         self.limiter.connected(&identity.actor);
+        if identity.may_run_console() {
+            self.console_conns.insert(conn);
+        }
         self.conns.insert(conn, Conn { identity, private });
         if let Some((actor, payload)) = event {
             self.stats.online += 1;
@@ -735,6 +742,7 @@ impl Room {
 
     fn leave(&mut self, conn: u64) {
         let Some(c) = self.conns.remove(&conn) else { return };
+        self.console_conns.remove(&conn);
         let last = self.limiter.disconnected(&c.identity.actor);
         if c.identity.kind == ConnectionKind::Viewer {
             self.stats.online = self.stats.online.saturating_sub(1);
@@ -745,6 +753,11 @@ impl Room {
             }
             self.append("viewer.left", actor, serde_json::json!({}), Then::Nothing);
         }
+    }
+
+    /// The connections that may run the console.
+    fn consoles(&self) -> impl Iterator<Item = &Conn> + '_ {
+        self.console_conns.iter().filter_map(|id| self.conns.get(id))
     }
 
     fn count(&mut self, add: impl FnOnce(&mut MinuteCounters)) {
@@ -1068,7 +1081,7 @@ impl Room {
             }
             Then::Stream(consoles, everyone) => self.stream_acknowledged(consoles, everyone),
             Then::Consoles(bytes) => {
-                for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+                for c in self.consoles() {
                     let _ = c.private.try_send(bytes.clone());
                 }
             }
@@ -1303,7 +1316,7 @@ impl Room {
     /// To every console connection, each on its own channel.
     fn tell_consoles(&self, frame: &ModerationFrame) {
         let bytes = frame.to_bytes();
-        for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+        for c in self.consoles() {
             let _ = c.private.try_send(bytes.clone());
         }
     }
@@ -1343,7 +1356,7 @@ impl Room {
         let now = self.now();
         if self.run_sheet.overran(now) {
             let bytes = self.run_sheet.frame(now).to_bytes();
-            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            for c in self.consoles() {
                 let _ = c.private.try_send(bytes.clone());
             }
         }
@@ -1375,7 +1388,7 @@ impl Room {
     fn lineup_tick(&mut self) {
         let now = self.now();
         if let Some(bytes) = self.lineup_signals.tick(now, &self.lineup, self.stats.online) {
-            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            for c in self.consoles() {
                 let _ = c.private.try_send(bytes.clone());
             }
         }
@@ -1387,12 +1400,12 @@ impl Room {
     /// On the tick: the consoles get the figures when one changed, and at
     /// least once a second of the room's clock.
     fn figures_tick(&mut self) {
-        if !self.conns.values().any(|c| c.identity.may_run_console()) {
+        if !!self.console_conns.is_empty() {
             return;
         }
         let now = self.now();
         if let Some(bytes) = self.figures.tick(now, &self.stats, &self.minutes) {
-            for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+            for c in self.consoles() {
                 let _ = c.private.try_send(bytes.clone());
             }
         }

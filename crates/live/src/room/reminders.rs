@@ -304,7 +304,7 @@ impl Room {
     }
 
     fn tell_consoles_bytes(&self, bytes: Bytes) {
-        for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+        for c in self.consoles() {
             let _ = c.private.try_send(bytes.clone());
         }
     }

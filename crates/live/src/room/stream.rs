@@ -152,7 +152,7 @@ impl Room {
     }
 
     fn tell_stream_consoles(&self, bytes: &Bytes) {
-        for c in self.conns.values().filter(|c| c.identity.may_run_console()) {
+        for c in self.consoles() {
             let _ = c.private.try_send(bytes.clone());
         }
     }
