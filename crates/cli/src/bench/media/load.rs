@@ -333,14 +333,12 @@ impl Dechunk {
 }
 
 /// FLV tags from a byte stream: only video bodies are looked at. A tag
-/// counts as arrived when its body has: the 4-byte PreviousTagSize after
-/// it may come later (zhibo sends it with the next tag's header).
+/// counts as arrived when its 4-byte PreviousTagSize has, as for a player
+/// like mpegts.js, which waits for those bytes before it uses a tag.
 #[derive(Default)]
 struct FlvStream {
     pending: Vec<u8>,
     header_done: bool,
-    /// The PreviousTagSize of the last tag is still to be skipped.
-    trailer: bool,
 }
 
 impl FlvStream {
@@ -354,23 +352,18 @@ impl FlvStream {
             at = 13;
             self.header_done = true;
         }
-        loop {
-            if self.trailer {
-                if self.pending.len() < at + 4 {
-                    break;
-                }
-                at += 4;
-                self.trailer = false;
-            }
-            let Some(head) = self.pending.get(at..at + 11) else { break };
+        while let Some(head) = self.pending.get(at..at + 11) {
             let size = u32::from_be_bytes([0, head[1], head[2], head[3]]) as usize;
             let kind = head[0] & 0x1F;
-            let Some(body) = self.pending.get(at + 11..at + 11 + size) else { break };
+            let end = at + 11 + size;
+            // the whole tag, its PreviousTagSize included
+            let Some(trailer) = self.pending.get(end..end + 4) else { break };
+            let expected = u32::try_from(11 + size).unwrap_or(u32::MAX).to_be_bytes();
+            anyhow::ensure!(trailer == expected, "a PreviousTagSize of {trailer:?} after a {size}-byte tag");
             if kind == 9 {
-                w.video(body);
+                w.video(&self.pending[at + 11..end]);
             }
-            at += 11 + size;
-            self.trailer = true;
+            at = end + 4;
         }
         self.pending.drain(..at);
         Ok(())
