@@ -122,6 +122,8 @@ struct Shared {
     keys: Arc<dyn StreamKeyStore>,
     clock: Arc<dyn Clock>,
     hub: Arc<StreamHub>,
+    /// HTTP-FLV viewers' sockets, written by shared tasks.
+    fanout: crate::fanout::FlvFanout,
     hls: Arc<crate::hls::Hls>,
     events: mpsc::Sender<MediaEvent>,
     slots: Mutex<HashMap<RoomId, Slot>>,
@@ -163,6 +165,7 @@ impl MediaServer {
             config,
             keys,
             clock,
+            fanout: crate::fanout::FlvFanout::new(hub.clone(), crate::fanout::PER_SHARD),
             hub,
             hls: Arc::default(),
             events,
@@ -186,6 +189,11 @@ impl MediaServer {
 
     pub fn hub(&self) -> &Arc<StreamHub> {
         &self.shared.hub
+    }
+
+    /// Where HTTP-FLV viewers' sockets join a show's stream.
+    pub fn fanout(&self) -> &crate::fanout::FlvFanout {
+        &self.shared.fanout
     }
 
     /// Records every publication from now on; `false` when a recorder
