@@ -58,6 +58,7 @@ pub async fn start(state: &AppState) {
     let config = MediaConfig {
         rtmp_addr: SocketAddr::new(settings.rtmp_host, settings.rtmp_port),
         grace_secs: settings.grace_seconds,
+        flv_merge_ms: settings.flv_merge_ms,
         ..MediaConfig::default()
     };
     let (tx, rx) = mpsc::channel(256);

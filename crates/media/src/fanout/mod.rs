@@ -48,6 +48,7 @@ struct ShardHandle<S> {
 pub struct FlvFanout<S: Outlet = tokio::net::TcpStream> {
     hub: Arc<StreamHub>,
     per_shard: usize,
+    merge_ms: u32,
     shows: Mutex<HashMap<RoomId, Vec<ShardHandle<S>>>>,
 }
 
@@ -62,8 +63,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl<S: Outlet> FlvFanout<S> {
-    pub fn new(hub: Arc<StreamHub>, per_shard: usize) -> FlvFanout<S> {
-        FlvFanout { hub, per_shard: per_shard.max(1), shows: Mutex::default() }
+    /// `merge_ms`: frames are written together until they span this much
+    /// stream time ([`shard::Framer::new`]).
+    pub fn new(hub: Arc<StreamHub>, per_shard: usize, merge_ms: u32) -> FlvFanout<S> {
+        FlvFanout { hub, per_shard: per_shard.max(1), merge_ms, shows: Mutex::default() }
     }
 
     pub fn per_shard(&self) -> usize {
@@ -101,7 +104,7 @@ impl<S: Outlet> FlvFanout<S> {
         let (tx, rx) = mpsc::unbounded_channel();
         let viewers = Arc::new(AtomicUsize::new(1));
         let max_gop = self.hub.limits().max_gop_bytes;
-        tokio::spawn(shard::run(viewer, rx, viewers.clone(), max_gop));
+        tokio::spawn(shard::run(viewer, rx, viewers.clone(), max_gop, self.merge_ms));
         // a fresh receiver is open: the send cannot fail
         let _ = tx.send(join);
         shards.push(ShardHandle { joins: tx, viewers });

@@ -32,17 +32,46 @@ pub(crate) struct Join<S> {
     pub preamble: Bytes,
 }
 
-/// Groups tags by video frame.
+/// Groups tags by video frame, and frames into writes spanning at least
+/// `merge_ms` of stream time.
 #[derive(Debug, Default)]
 pub struct Framer {
     held: Vec<Tag>,
+    merge_ms: u32,
+    merged: Vec<Tag>,
 }
 
 impl Framer {
+    /// Frames are written together until they span `merge_ms` of stream
+    /// time (0: each frame as it comes). Fewer, larger writes cost the
+    /// kernel much less per viewer (most of the fan-out's CPU is the TCP
+    /// send path) for at most `merge_ms` more latency.
+    pub fn new(merge_ms: u32) -> Framer {
+        Framer { merge_ms, ..Framer::default() }
+    }
+
+    /// Takes the next tag; answers what to write now, if anything: whole
+    /// frames (see [`Framer::push_frame`]) once they span the merge window,
+    /// and configuration at once.
+    pub fn push(&mut self, tag: Tag, has_video: bool) -> Option<Vec<Tag>> {
+        let config = tag.kind == TagKind::Script || tag.info().sequence_header;
+        let group = self.push_frame(tag, has_video)?;
+        let first = self.merged.first().or(group.first())?;
+        let last = group.last().map_or(first.timestamp, |t| t.timestamp);
+        // a timestamp going back (a new publisher's clock) ends the merge too
+        let span = last.wrapping_sub(first.timestamp);
+        let due = config || self.merge_ms == 0 || span >= self.merge_ms;
+        if self.merged.is_empty() && due {
+            return Some(group);
+        }
+        self.merged.extend(group);
+        due.then(|| std::mem::take(&mut self.merged))
+    }
+
     /// Takes the next tag; answers a group to write when one is complete:
     /// the audio held so far and this video frame, or a configuration tag,
     /// or audio alone when the stream has no video or too much is held.
-    pub fn push(&mut self, tag: Tag, has_video: bool) -> Option<Vec<Tag>> {
+    pub fn push_frame(&mut self, tag: Tag, has_video: bool) -> Option<Vec<Tag>> {
         let hold = has_video
             && tag.kind == TagKind::Audio
             && !tag.info().sequence_header
@@ -58,6 +87,7 @@ pub(crate) async fn run<S: Outlet>(
     mut joins: mpsc::UnboundedReceiver<Join<S>>,
     count: Arc<AtomicUsize>,
     max_gop_bytes: usize,
+    merge_ms: u32,
 ) {
     let mut cache = GopCache::new(max_gop_bytes);
     cache.assume(viewer.audio, viewer.video);
@@ -65,7 +95,7 @@ pub(crate) async fn run<S: Outlet>(
         cache.push(&tag);
     }
     let mut sinks: Vec<Sink<S>> = Vec::new();
-    let mut framer = Framer::default();
+    let mut framer = Framer::new(merge_ms);
     loop {
         tokio::select! {
             biased;
@@ -141,5 +171,23 @@ mod tests {
         // without video, audio is never held
         let mut alone = Framer::default();
         assert_eq!(alone.push(tag(TagKind::Audio, 0, &[0xAF, 1, 0]), false).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn frames_merge_until_they_span_the_window_and_configuration_goes_at_once() {
+        let mut framer = Framer::new(80);
+        let video = |ts: u32| tag(TagKind::Video, ts, &[0x27, 1, 0, 0, 0]);
+        assert!(framer.push(video(1000), true).is_none());
+        assert!(framer.push(tag(TagKind::Audio, 1010, &[0xAF, 1, 1]), true).is_none());
+        assert!(framer.push(video(1040), true).is_none());
+        let write = framer.push(video(1080), true).unwrap();
+        assert_eq!(write.iter().map(|t| t.timestamp).collect::<Vec<_>>(), [1000, 1010, 1040, 1080]);
+        assert!(framer.push(video(1120), true).is_none());
+        // a sequence header is not held, and takes what waits with it
+        let write = framer.push(tag(TagKind::Video, 1130, &[0x17, 0, 0, 0, 0, 1]), true).unwrap();
+        assert_eq!(write.iter().map(|t| t.timestamp).collect::<Vec<_>>(), [1120, 1130]);
+        // a clock going back (a new publisher) does not hold frames forever
+        assert!(framer.push(video(5000), true).is_none());
+        assert_eq!(framer.push(video(10), true).unwrap().len(), 2);
     }
 }

@@ -88,7 +88,7 @@ fn body_of(bytes: &[u8], preamble: &[u8]) -> Vec<Tag> {
 #[tokio::test]
 async fn joiners_get_the_gop_then_every_frame_once() {
     let hub = Arc::new(StreamHub::new(HubLimits { capacity: 256, max_gop_bytes: 1 << 20 }));
-    let fanout: FlvFanout<Fake> = FlvFanout::new(hub.clone(), 2);
+    let fanout: FlvFanout<Fake> = FlvFanout::new(hub.clone(), 2, 0);
     let show = RoomId(3);
     assert!(fanout.join(show, Fake::with_room(usize::MAX), Bytes::new()).is_err(), "nobody publishes");
     let publisher = hub.publish(show);
@@ -138,7 +138,7 @@ async fn joiners_get_the_gop_then_every_frame_once() {
 #[tokio::test]
 async fn a_stalled_viewer_is_skipped_then_dropped_and_never_holds_up_the_others() {
     let hub = Arc::new(StreamHub::new(HubLimits { capacity: 4096, max_gop_bytes: 1 << 20 }));
-    let fanout: FlvFanout<Fake> = FlvFanout::new(hub.clone(), 16);
+    let fanout: FlvFanout<Fake> = FlvFanout::new(hub.clone(), 16, 0);
     let show = RoomId(4);
     let publisher = hub.publish(show);
     publisher.push(tag(TagKind::Video, 0, &[0x17, 0, 0, 0, 0, 1]));
