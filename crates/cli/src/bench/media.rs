@@ -9,9 +9,11 @@
 //! How each figure is made (also in BENCHMARKS.md):
 //!
 //! - **latency**: the relay notes when it wrote each video keyframe to a
-//!   server's socket, every viewer when that keyframe's last byte reached
-//!   it, both on the machine's monotonic clock; a keyframe is known on both
-//!   sides by [`keyframe_id`] (its length and a hash of its last bytes).
+//!   server's socket, every viewer when that keyframe had reached it
+//!   whole (over HTTP-FLV with its PreviousTagSize, which a player waits
+//!   for; over RTMP its last byte), both on the machine's monotonic clock;
+//!   a keyframe is known on both sides by [`keyframe_id`] (its length and
+//!   a hash of its last bytes).
 //!   Encoder delay and a player's buffer are not in it.
 //! - **held**: a viewer holds when it was still playing at the window's
 //!   end and every keyframe written during the window (all but its last
