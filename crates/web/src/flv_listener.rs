@@ -10,16 +10,30 @@
 //! fan-out). The request is only peeked at until it is known to be one of
 //! ours, so anything else (another path, a head split over many packets,
 //! a show that is not live, which hyper answers with its usual 404) goes
-//! to axum untouched. An FLV request on a reused keep-alive connection
-//! reaches `media::flv` through axum and is still served, per viewer.
+//! to axum untouched.
+//!
+//! An FLV request on a reused keep-alive connection (a browser's, or a
+//! reverse proxy's pooled one) reaches `media::flv` through axum, which
+//! asks for a [takeover](Handoffs::take_over): axum's answer to it is
+//! discarded, axum lets go of the connection (its reads end, its shutdown
+//! is not passed on) and, as axum drops it, the socket joins the fan-out
+//! with the fan-out's own response head. HTTP/1 does not pipeline in
+//! browsers, so nothing of an earlier answer is still unwritten by then.
 
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use zhibo_domain::RoomId;
+use zhibo_media::MediaServer;
 
 use crate::state::AppState;
 
@@ -42,6 +56,127 @@ Access-Control-Allow-Origin: *\r\nX-Content-Type-Options: nosniff\r\nConnection:
 pub struct SplitListener {
     rest: mpsc::Receiver<(TcpStream, SocketAddr)>,
     local: SocketAddr,
+    handoffs: Arc<Handoffs>,
+}
+
+/// axum's connections by peer address, so the FLV handler (which knows
+/// its request's peer from `ConnectInfo`) can take its socket over.
+#[derive(Debug, Default)]
+pub struct Handoffs(Mutex<HashMap<SocketAddr, Arc<Takeover>>>);
+
+#[derive(Debug, Default)]
+pub struct Takeover {
+    /// Set once the connection is the fan-out's: axum's I/O on it stops.
+    taken: AtomicBool,
+    to: Mutex<Option<(RoomId, MediaServer)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Handoffs {
+    /// Gives `peer`'s connection to `show`'s fan-out once axum is done with
+    /// it: answer the request with `Connection: close` and no body (the
+    /// answer is not sent). `false` when the connection is not one of
+    /// ours (served some other way), and then nothing changes.
+    pub fn take_over(&self, peer: SocketAddr, show: RoomId, server: MediaServer) -> bool {
+        let Some(takeover) = lock(&self.0).get(&peer).cloned() else { return false };
+        *lock(&takeover.to) = Some((show, server));
+        takeover.taken.store(true, Ordering::Release);
+        true
+    }
+}
+
+/// One connection axum serves.
+#[derive(Debug)]
+pub struct Conn {
+    tcp: Option<TcpStream>,
+    peer: SocketAddr,
+    takeover: Arc<Takeover>,
+    handoffs: Arc<Handoffs>,
+}
+
+impl Conn {
+    fn new(tcp: TcpStream, peer: SocketAddr, handoffs: Arc<Handoffs>) -> Conn {
+        let takeover = Arc::new(Takeover::default());
+        lock(&handoffs.0).insert(peer, takeover.clone());
+        Conn { tcp: Some(tcp), peer, takeover, handoffs }
+    }
+
+    /// The socket while axum still has it.
+    fn axum(&mut self) -> Option<&mut TcpStream> {
+        if self.takeover.taken.load(Ordering::Acquire) { None } else { self.tcp.as_mut() }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().axum() {
+            Some(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            // taken over: the end of axum's part
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut().axum() {
+            Some(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            // axum's answer to the taken-over request goes nowhere
+            None => Poll::Ready(Ok(buf.len())),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut().axum() {
+            Some(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
+            None => Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum())),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().axum() {
+            Some(tcp) => Pin::new(tcp).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().axum() {
+            Some(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            // the socket stays open for the fan-out
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl Drop for Conn {
+    /// axum is done: a taken-over socket joins its show's fan-out.
+    fn drop(&mut self) {
+        lock(&self.handoffs.0).remove(&self.peer);
+        if !self.takeover.taken.load(Ordering::Acquire) {
+            return;
+        }
+        let (Some(tcp), Some((show, server))) = (self.tcp.take(), lock(&self.takeover.to).take()) else { return };
+        // a shard is a task: only inside the runtime (not while it shuts down)
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        if let Err(tcp) = server.fanout().join(show, tcp, Bytes::from_static(FLV_HEAD)) {
+            // the publication ended in between: say so if the socket takes it
+            let _ = tcp.try_write(not_live().as_bytes());
+        }
+    }
 }
 
 /// Accepts on `listener` from now on (a task that ends with the returned
@@ -49,17 +184,18 @@ pub struct SplitListener {
 pub fn split(listener: TcpListener, state: AppState) -> io::Result<SplitListener> {
     let local = listener.local_addr()?;
     let (tx, rest) = mpsc::channel(256);
+    let handoffs = state.media.handoffs.clone();
     tokio::spawn(accept(listener, state, tx));
-    Ok(SplitListener { rest, local })
+    Ok(SplitListener { rest, local, handoffs })
 }
 
 impl axum::serve::Listener for SplitListener {
-    type Io = TcpStream;
+    type Io = Conn;
     type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (TcpStream, SocketAddr) {
+    async fn accept(&mut self) -> (Conn, SocketAddr) {
         match self.rest.recv().await {
-            Some(connection) => connection,
+            Some((tcp, peer)) => (Conn::new(tcp, peer, self.handoffs.clone()), peer),
             // the accepting task stopped: no more connections, ever
             None => std::future::pending().await,
         }
@@ -170,14 +306,18 @@ async fn serve_flv(state: &AppState, mut tcp: TcpStream, id: i64, head_len: usiz
     }
     if let Err(mut tcp) = server.fanout().join(show.id, tcp, Bytes::from_static(FLV_HEAD)) {
         // the publication ended in between
-        let text = "直播画面尚未开始 / the stream has not started";
-        let answer = format!(
-            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-            text.len()
-        );
-        let _ = tcp.write_all(answer.as_bytes()).await;
+        let _ = tcp.write_all(not_live().as_bytes()).await;
     }
     Ok(())
+}
+
+/// The answer when the stream ended between the check and the join.
+fn not_live() -> String {
+    let text = "直播画面尚未开始 / the stream has not started";
+    format!(
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )
 }
 
 #[cfg(test)]
