@@ -163,7 +163,13 @@ impl AsyncWrite for Conn {
 impl Drop for Conn {
     /// axum is done: a taken-over socket joins its show's fan-out.
     fn drop(&mut self) {
-        lock(&self.handoffs.0).remove(&self.peer);
+        {
+            // only our own entry: a new connection may have the same peer already
+            let mut handoffs = lock(&self.handoffs.0);
+            if handoffs.get(&self.peer).is_some_and(|t| Arc::ptr_eq(t, &self.takeover)) {
+                handoffs.remove(&self.peer);
+            }
+        }
         if !self.takeover.taken.load(Ordering::Acquire) {
             return;
         }

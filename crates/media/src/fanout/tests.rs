@@ -97,23 +97,23 @@ async fn joiners_get_the_gop_then_every_frame_once() {
     publisher.push(frame(1000, true, 100));
     let early = Fake::with_room(usize::MAX);
     assert!(fanout.join(show, early.clone(), Bytes::from_static(b"HEAD\r\n\r\n")).is_ok());
-    until("step 1", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 3).await;
+    until("the early joiner's first batch", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 3).await;
     publisher.push(tag(TagKind::Audio, 1010, &[0xAF, 1, 1]));
     publisher.push(frame(1040, false, 50));
     // a second and third joiner: the third opens a second shard
     let late = Fake::with_room(usize::MAX);
     let third = Fake::with_room(usize::MAX);
-    until("step 2", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 5).await;
+    until("the early joiner's live frame", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 5).await;
     fanout.join(show, late.clone(), Bytes::new()).ok().unwrap();
     fanout.join(show, third.clone(), Bytes::new()).ok().unwrap();
     assert_eq!(fanout.viewers(show), 3);
     assert_eq!(fanout.shards(show), 2);
-    until("step 3", || crate::flv::parse(&late.got()).is_ok_and(|t| t.len() == 5)).await;
-    until("step 4", || crate::flv::parse(&third.got()).is_ok_and(|t| t.len() == 5)).await;
+    until("the late joiner's cache", || crate::flv::parse(&late.got()).is_ok_and(|t| t.len() == 5)).await;
+    until("the third joiner's cache", || crate::flv::parse(&third.got()).is_ok_and(|t| t.len() == 5)).await;
     publisher.push(frame(1080, false, 60));
-    until("step 5", || crate::flv::parse(&late.got()).is_ok_and(|t| t.len() == 6)).await;
-    until("step 6", || crate::flv::parse(&third.got()).is_ok_and(|t| t.len() == 6)).await;
-    until("step 7", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 6).await;
+    until("the late joiner's live frame", || crate::flv::parse(&late.got()).is_ok_and(|t| t.len() == 6)).await;
+    until("the third joiner's live frame", || crate::flv::parse(&third.got()).is_ok_and(|t| t.len() == 6)).await;
+    until("the early joiner's every frame", || body_of(&early.got(), b"HEAD\r\n\r\n").len() == 6).await;
     // everyone has the same tags, the late ones from the cached keyframe, each once
     for got in [body_of(&early.got(), b"HEAD\r\n\r\n"), crate::flv::parse(&late.got()).unwrap()] {
         let stamps: Vec<(TagKind, u32)> = got.iter().map(|t| (t.kind, t.timestamp)).collect();
@@ -131,7 +131,7 @@ async fn joiners_get_the_gop_then_every_frame_once() {
     }
     // the publication ends: the streams end and the shards go
     drop(publisher);
-    until("step 8", || fanout.shards(show) == 0).await;
+    until("the shards' end", || fanout.shards(show) == 0).await;
     assert_eq!(fanout.viewers(show), 0);
 }
 
@@ -159,7 +159,10 @@ async fn a_stalled_viewer_is_skipped_then_dropped_and_never_holds_up_the_others(
         publisher.push(frame(ts, i % 10 == 0, 40_000));
         pushed += 1;
         if i % 50 == 0 {
-            until("step 9", || crate::flv::parse(&fast.got()).is_ok_and(|t| t.len() == pushed)).await;
+            until("the fast viewer's frames so far", || {
+                crate::flv::parse(&fast.got()).is_ok_and(|t| t.len() == pushed)
+            })
+            .await;
         }
         if i == 60 {
             // lagged once or twice by now, not enough to be dropped
@@ -167,8 +170,8 @@ async fn a_stalled_viewer_is_skipped_then_dropped_and_never_holds_up_the_others(
             slow.open(usize::MAX);
         }
     }
-    until("step 10", || crate::flv::parse(&fast.got()).is_ok_and(|t| t.len() == pushed)).await;
-    until("step 11", || fanout.viewers(show) == 2).await;
+    until("the fast viewer's every frame", || crate::flv::parse(&fast.got()).is_ok_and(|t| t.len() == pushed)).await;
+    until("the stalled viewer's drop", || fanout.viewers(show) == 2).await;
     // the fast viewer got every frame, in order
     let fast_tags = crate::flv::parse(&fast.got()).unwrap();
     let stamps: Vec<u32> = fast_tags.iter().skip(1).map(|t| t.timestamp).collect();
@@ -176,7 +179,7 @@ async fn a_stalled_viewer_is_skipped_then_dropped_and_never_holds_up_the_others(
     // the stalled one holds at most its partial first write
     assert_eq!(stalled.got().len(), 1000);
     // the slow one skipped ahead: valid FLV, a gap, and play resumed at a keyframe
-    until("step 12", || {
+    until("the slow viewer's catching up", || {
         crate::flv::parse(&slow.got()).is_ok_and(|t| t.last().is_some_and(|t| t.timestamp == (FRAMES - 1) * 40))
     })
     .await;

@@ -446,6 +446,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_keyframe_arrives_with_its_previous_tag_size_and_a_wrong_one_is_an_error() {
+        let now = sys::monotonic_us();
+        let (_go_tx, go) = watch::channel(Some(Go { window_start_us: now, window_end_us: now + 60_000_000 }));
+        let mut w = Watcher { go, first: None, watched: Watched::default(), done: false };
+        let body = [0x17u8, 1, 0, 0, 0, 9, 9, 9];
+        let mut tag = vec![9u8, 0, 0, body.len() as u8, 0, 0, 0, 0, 0, 0, 0];
+        tag.extend_from_slice(&body);
+        let mut flv = FlvStream::default();
+        flv.pending.extend_from_slice(b"FLV\x01\x01\x00\x00\x00\x09\x00\x00\x00\x00");
+        flv.pending.extend_from_slice(&tag);
+        flv.parse(&mut w).unwrap();
+        assert!(w.watched.keyframes.is_empty(), "the body alone is not the tag yet");
+        flv.pending.extend_from_slice(&(11 + body.len() as u32).to_be_bytes());
+        flv.parse(&mut w).unwrap();
+        assert_eq!(w.watched.keyframes.len(), 1);
+        assert_eq!(w.watched.keyframes[0].0, keyframe_id(&body));
+        assert!(flv.pending.is_empty());
+        // the old layout's trailer-less tag followed by the next header is caught
+        flv.pending.extend_from_slice(&tag);
+        flv.pending.extend_from_slice(&tag[..4]);
+        assert!(flv.parse(&mut w).is_err());
+    }
+
+    #[test]
     fn chunked_coding_is_undone_across_any_split() {
         let body: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
         let mut coded = Vec::new();
