@@ -134,6 +134,9 @@ enum BenchCommand {
         /// Skip the nginx-rtmp peer
         #[arg(long)]
         no_peer: bool,
+        /// zhibo's `[media] flv_merge_ms` for the run (default: the setting's default)
+        #[arg(long)]
+        flv_merge_ms: Option<u32>,
     },
     /// One load process of `bench media` (started by it; plan on stdin)
     #[command(hide = true)]
@@ -206,8 +209,8 @@ fn main() -> std::process::ExitCode {
                 commands::bench_fanout(viewers, seconds, json, !no_peer).await
             }
             Command::Bench { which: BenchCommand::FanoutLoad } => Ok(()),
-            Command::Bench { which: BenchCommand::Media { viewers, seconds, json, no_peer } } => {
-                bench::media::command(viewers, seconds, json, !no_peer).await
+            Command::Bench { which: BenchCommand::Media { viewers, seconds, json, no_peer, flv_merge_ms } } => {
+                bench::media::command(viewers, seconds, json, !no_peer, flv_merge_ms).await
             }
             Command::Bench { which: BenchCommand::MediaLoad } => Ok(()),
             Command::Bench { which: BenchCommand::FlashSale { units, buyers, in_flight, seconds, json, no_peer } } => {

@@ -3,9 +3,14 @@
 //! An RTMP audio or video message body is already an FLV tag body, so a
 //! [`Tag`] keeps the publisher's bytes as they came (one `Bytes` shared by
 //! every viewer). Each viewer's [`FlvMuxer`] writes only what differs per
-//! viewer: the file header and the 15 bytes around each tag (the previous
-//! tag's size and this tag's header, with its timestamp rebased so a late
-//! joiner starts at 0 from the cached keyframe).
+//! viewer: the file header and the 15 bytes around each tag (this tag's
+//! header, with its timestamp rebased so a late joiner starts at 0 from the
+//! cached keyframe, and after the body the tag's PreviousTagSize).
+//!
+//! The PreviousTagSize goes out right after its tag's body, not with the
+//! next tag's header: a player such as mpegts.js waits for those 4 bytes
+//! before it uses a tag, so holding them back would delay every tag by one
+//! tag interval.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -79,25 +84,21 @@ fn file_header(audio: bool, video: bool) -> [u8; 13] {
 #[derive(Debug)]
 pub struct FlvMuxer {
     base: Option<u32>,
-    previous_size: Option<u32>,
     header: Option<(bool, bool)>,
 }
 
 impl FlvMuxer {
     pub fn new(audio: bool, video: bool) -> FlvMuxer {
-        FlvMuxer { base: None, previous_size: None, header: Some((audio, video)) }
+        FlvMuxer { base: None, header: Some((audio, video)) }
     }
 
-    /// Bytes that go before `tag`'s body. Configuration tags (metadata and
-    /// sequence headers) go out at time 0; the first media tag fixes the
-    /// base every later timestamp is measured from.
-    pub fn prefix(&mut self, tag: &Tag) -> Bytes {
-        let mut out = BytesMut::with_capacity(28);
+    /// Appends what goes before `tag`'s body: the file header the first
+    /// time, then the tag's 11-byte header. Configuration tags (metadata
+    /// and sequence headers) go out at time 0; the first media tag fixes
+    /// the base every later timestamp is measured from.
+    pub fn tag_header(&mut self, tag: &Tag, out: &mut BytesMut) {
         if let Some((audio, video)) = self.header.take() {
             out.put_slice(&file_header(audio, video));
-        }
-        if let Some(size) = self.previous_size {
-            out.put_u32(size);
         }
         let config = tag.kind == TagKind::Script || tag.info().sequence_header;
         let ts = if config {
@@ -108,14 +109,63 @@ impl FlvMuxer {
             // an audio tag a few ms before the keyframe it follows
             if delta > u32::MAX / 2 { 0 } else { delta }
         };
-        let size = tag.body.len().min(0xFF_FFFF) as u32;
         out.put_u8(tag.kind as u8);
-        out.put_slice(&size.to_be_bytes()[1..]);
+        out.put_slice(&body_size(tag).to_be_bytes()[1..]);
         out.put_slice(&ts.to_be_bytes()[1..]);
         out.put_u8((ts >> 24) as u8);
         out.put_slice(&[0, 0, 0]);
-        self.previous_size = Some(11 + size);
-        out.freeze()
+    }
+
+    /// Appends `tag` framed: header, body, PreviousTagSize. Bodies up to
+    /// `copy_max` bytes are copied into `batch`'s buffer; larger ones
+    /// (keyframes) go in as the publisher's own shared bytes.
+    pub fn frame(&mut self, tag: &Tag, batch: &mut Batch, copy_max: usize) {
+        self.tag_header(tag, &mut batch.buf);
+        if tag.body.len() <= copy_max {
+            batch.buf.put_slice(&tag.body);
+        } else {
+            if !batch.buf.is_empty() {
+                batch.pieces.push(batch.buf.split().freeze());
+            }
+            batch.pieces.push(tag.body.clone());
+        }
+        batch.buf.put_slice(&previous_tag_size(tag));
+    }
+}
+
+/// A tag's body size as its header says it (FLV's 24 bits).
+fn body_size(tag: &Tag) -> u32 {
+    tag.body.len().min(0xFF_FFFF) as u32
+}
+
+/// The PreviousTagSize that follows `tag`'s body: header plus body.
+pub fn previous_tag_size(tag: &Tag) -> [u8; 4] {
+    (11 + body_size(tag)).to_be_bytes()
+}
+
+/// Bytes for one write under construction: small pieces copied together,
+/// large bodies shared.
+#[derive(Debug, Default)]
+pub struct Batch {
+    buf: BytesMut,
+    pieces: Vec<Bytes>,
+}
+
+impl Batch {
+    pub fn with_capacity(capacity: usize) -> Batch {
+        Batch { buf: BytesMut::with_capacity(capacity), pieces: Vec::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.pieces.is_empty()
+    }
+
+    /// The pieces, in order.
+    pub fn finish(mut self) -> Vec<Bytes> {
+        if !self.buf.is_empty() {
+            self.pieces.push(self.buf.freeze());
+        }
+        self.pieces
     }
 }
 
@@ -162,11 +212,13 @@ mod tests {
             tag(TagKind::Video, 9040, &[0x27, 1, 0, 0, 0, 8]),
         ];
         let mut mux = FlvMuxer::new(true, true);
-        let mut out = Vec::new();
+        let mut batch = Batch::default();
         for t in &tags {
-            out.extend_from_slice(&mux.prefix(t));
-            out.extend_from_slice(&t.body);
+            mux.frame(t, &mut batch, 4);
         }
+        let pieces = batch.finish();
+        assert!(pieces.iter().any(|p| p == &tags[0].body), "a body over copy_max is shared, not copied");
+        let out = pieces.concat();
         let back = parse(&out).unwrap();
         let stamps: Vec<u32> = back.iter().map(|t| t.timestamp).collect();
         assert_eq!(stamps, [0, 0, 0, 40]);
@@ -177,6 +229,27 @@ mod tests {
         assert!(tags[0].info().sequence_header && !tags[0].info().keyframe);
         assert!(tags[1].info().keyframe);
         assert!(!tags[3].info().keyframe);
+    }
+
+    #[test]
+    fn each_tag_is_complete_with_its_previous_tag_size() {
+        // a tag framed alone ends with its own PreviousTagSize, so a player
+        // that waits for it never waits for the next tag
+        let t = tag(TagKind::Video, 40, &[0x17, 1, 0, 0, 0, 7, 7]);
+        let mut mux = FlvMuxer::new(false, true);
+        let mut first = Batch::default();
+        mux.frame(&t, &mut first, 1024);
+        let first = first.finish().concat();
+        assert_eq!(first.len(), 13 + 11 + t.body.len() + 4);
+        assert_eq!(&first[first.len() - 4..], &(11 + t.body.len() as u32).to_be_bytes());
+        let mut second = Batch::default();
+        mux.frame(&tag(TagKind::Video, 80, &[0x27, 1, 0, 0, 0]), &mut second, 1024);
+        let second = second.finish().concat();
+        // the next tag starts with its own header: no size carried over
+        assert_eq!(second[0], TagKind::Video as u8);
+        assert_eq!(second.len(), 11 + 5 + 4);
+        let all = [first, second].concat();
+        assert_eq!(parse(&all).unwrap().iter().map(|t| t.timestamp).collect::<Vec<_>>(), [0, 40]);
     }
 
     proptest! {

@@ -11,15 +11,15 @@
 //! Small bodies are copied into the batch's buffer; large ones (keyframes)
 //! go out as the publisher's own shared bytes.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::flv::{FlvMuxer, Tag, TagKind};
+use crate::flv::{Batch, FlvMuxer, Tag, TagKind};
 use crate::hub::Viewer;
 
 /// Audio tags held for the next video tag, at most (~23 ms each).
 pub const MAX_HELD_AUDIO: usize = 8;
 /// Bodies up to this size are copied into the batch's buffer.
-const COPY_MAX: usize = 8 * 1024;
+pub const COPY_MAX: usize = 8 * 1024;
 
 /// One viewer's FLV output.
 #[derive(Debug)]
@@ -28,33 +28,6 @@ pub struct FlvOut {
     muxer: FlvMuxer,
     initial: std::vec::IntoIter<Tag>,
     ended: bool,
-}
-
-/// A batch's bytes under construction.
-struct Batch {
-    buf: BytesMut,
-    pieces: Vec<Bytes>,
-}
-
-impl Batch {
-    fn add(&mut self, muxer: &mut FlvMuxer, tag: Tag) {
-        self.buf.put_slice(&muxer.prefix(&tag));
-        if tag.body.len() <= COPY_MAX {
-            self.buf.put_slice(&tag.body);
-        } else {
-            if !self.buf.is_empty() {
-                self.pieces.push(self.buf.split().freeze());
-            }
-            self.pieces.push(tag.body);
-        }
-    }
-
-    fn finish(mut self) -> Vec<Bytes> {
-        if !self.buf.is_empty() {
-            self.pieces.push(self.buf.freeze());
-        }
-        self.pieces
-    }
 }
 
 impl FlvOut {
@@ -70,10 +43,10 @@ impl FlvOut {
         if self.ended {
             return None;
         }
-        let mut batch = Batch { buf: BytesMut::with_capacity(4096), pieces: Vec::new() };
+        let mut batch = Batch::with_capacity(4096);
         if self.initial.len() > 0 {
             for tag in self.initial.by_ref() {
-                batch.add(&mut self.muxer, tag);
+                self.muxer.frame(&tag, &mut batch, COPY_MAX);
             }
             return Some(batch.finish());
         }
@@ -88,7 +61,7 @@ impl FlvOut {
         loop {
             let video = tag.kind == TagKind::Video;
             held_audio += usize::from(tag.kind == TagKind::Audio);
-            batch.add(&mut self.muxer, tag);
+            self.muxer.frame(&tag, &mut batch, COPY_MAX);
             let hold = self.viewer.video && !video && held_audio < MAX_HELD_AUDIO;
             tag = match self.viewer.try_next() {
                 Some(Some(next)) => next,

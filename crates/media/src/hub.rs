@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use zhibo_domain::RoomId;
 
 use crate::flv::{Tag, TagKind};
+use crate::gop::GopCache;
 
 /// Lags a viewer may have before it is dropped.
 const MAX_LAGS: u32 = 4;
@@ -38,13 +39,7 @@ impl Default for HubLimits {
 #[derive(Debug)]
 struct Publication {
     tx: broadcast::Sender<Tag>,
-    metadata: Option<Tag>,
-    video_header: Option<Tag>,
-    audio_header: Option<Tag>,
-    gop: Vec<Tag>,
-    gop_bytes: usize,
-    audio: bool,
-    video: bool,
+    cache: GopCache,
 }
 
 /// Every show's current publication.
@@ -60,7 +55,6 @@ pub struct Publisher {
     show: RoomId,
     publication: Arc<Mutex<Publication>>,
     hub: Arc<StreamHub>,
-    max_gop_bytes: usize,
 }
 
 /// One viewer's subscription: what to send first, then live tags.
@@ -87,18 +81,13 @@ impl StreamHub {
     /// viewers' streams end; they reconnect to this one).
     pub fn publish(self: &Arc<Self>, show: RoomId) -> Publisher {
         let (tx, _) = broadcast::channel(self.limits.capacity.max(1));
-        let publication = Arc::new(Mutex::new(Publication {
-            tx,
-            metadata: None,
-            video_header: None,
-            audio_header: None,
-            gop: Vec::new(),
-            gop_bytes: 0,
-            audio: false,
-            video: false,
-        }));
+        let publication = Arc::new(Mutex::new(Publication { tx, cache: GopCache::new(self.limits.max_gop_bytes) }));
         lock(&self.shows).insert(show, publication.clone());
-        Publisher { show, publication, hub: self.clone(), max_gop_bytes: self.limits.max_gop_bytes }
+        Publisher { show, publication, hub: self.clone() }
+    }
+
+    pub fn limits(&self) -> HubLimits {
+        self.limits
     }
 
     /// Whether `show` has a publication now.
@@ -113,16 +102,12 @@ impl StreamHub {
         // Under the publication's lock: no tag falls between the cache and
         // the receiver.
         let rx = p.tx.subscribe();
-        let mut initial: Vec<Tag> =
-            [&p.metadata, &p.video_header, &p.audio_header].into_iter().flatten().cloned().collect();
-        initial.extend(p.gop.iter().cloned());
-        let waiting_keyframe = p.video_header.is_some() && p.gop.is_empty();
         Some(Viewer {
-            initial,
-            audio: p.audio || p.audio_header.is_some(),
-            video: p.video,
+            initial: p.cache.initial(),
+            audio: p.cache.audio(),
+            video: p.cache.video(),
             rx,
-            waiting_keyframe,
+            waiting_keyframe: p.cache.waiting_keyframe(),
             lags: 0,
         })
     }
@@ -135,41 +120,8 @@ impl Publisher {
 
     /// Caches and relays one tag; never waits.
     pub fn push(&self, tag: Tag) {
-        let info = tag.info();
         let mut p = lock(&self.publication);
-        match tag.kind {
-            TagKind::Script => p.metadata = Some(tag.clone()),
-            TagKind::Video if info.sequence_header => {
-                p.video = true;
-                p.video_header = Some(tag.clone());
-                p.gop.clear();
-                p.gop_bytes = 0;
-            }
-            TagKind::Audio if info.sequence_header => {
-                p.audio = true;
-                p.audio_header = Some(tag.clone());
-            }
-            _ => {
-                if tag.kind == TagKind::Video {
-                    p.video = true;
-                } else {
-                    p.audio = true;
-                }
-                if info.keyframe {
-                    p.gop.clear();
-                    p.gop_bytes = 0;
-                }
-                // Before the first keyframe there is nothing to start from.
-                if info.keyframe || !p.gop.is_empty() || !p.video {
-                    p.gop_bytes += tag.body.len();
-                    p.gop.push(tag.clone());
-                    if p.gop_bytes > self.max_gop_bytes || (!p.video && p.gop.len() > 256) {
-                        p.gop.clear();
-                        p.gop_bytes = 0;
-                    }
-                }
-            }
-        }
+        p.cache.push(&tag);
         // No receivers is fine: nobody is watching.
         let _ = p.tx.send(tag);
     }

@@ -46,6 +46,9 @@ pub struct MediaConfig {
     pub max_connections: usize,
     pub limits: Limits,
     pub hub: HubLimits,
+    /// HTTP-FLV viewers are written frames spanning this many milliseconds
+    /// of stream time at once (0: every frame as it comes).
+    pub flv_merge_ms: u32,
 }
 
 impl Default for MediaConfig {
@@ -60,9 +63,13 @@ impl Default for MediaConfig {
             max_connections: 64,
             limits: Limits::default(),
             hub: HubLimits::default(),
+            flv_merge_ms: DEFAULT_FLV_MERGE_MS,
         }
     }
 }
+
+/// See [`MediaConfig::flv_merge_ms`].
+pub const DEFAULT_FLV_MERGE_MS: u32 = 80;
 
 /// What happened to a show's stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +129,8 @@ struct Shared {
     keys: Arc<dyn StreamKeyStore>,
     clock: Arc<dyn Clock>,
     hub: Arc<StreamHub>,
+    /// HTTP-FLV viewers' sockets, written by shared tasks.
+    fanout: crate::fanout::FlvFanout,
     hls: Arc<crate::hls::Hls>,
     events: mpsc::Sender<MediaEvent>,
     slots: Mutex<HashMap<RoomId, Slot>>,
@@ -159,10 +168,12 @@ impl MediaServer {
         let listener = TcpListener::bind(config.rtmp_addr).await?;
         let local_addr = listener.local_addr()?;
         let hub = Arc::new(StreamHub::new(config.hub));
+        let merge_ms = config.flv_merge_ms;
         let shared = Arc::new(Shared {
             config,
             keys,
             clock,
+            fanout: crate::fanout::FlvFanout::new(hub.clone(), crate::fanout::PER_SHARD, merge_ms),
             hub,
             hls: Arc::default(),
             events,
@@ -186,6 +197,11 @@ impl MediaServer {
 
     pub fn hub(&self) -> &Arc<StreamHub> {
         &self.shared.hub
+    }
+
+    /// Where HTTP-FLV viewers' sockets join a show's stream.
+    pub fn fanout(&self) -> &crate::fanout::FlvFanout {
+        &self.shared.fanout
     }
 
     /// Records every publication from now on; `false` when a recorder

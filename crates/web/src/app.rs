@@ -179,11 +179,11 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // Unpaid orders give their stock back on the clock while the server runs.
         let sweeper = tokio::spawn(api::orders::sweeper(self.state.clone()));
-        // No Nagle: an HTTP-FLV tag goes out as its header and its body, and
-        // with Nagle the body waits for the peer's delayed ACK (~40 ms a tag).
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        // HTTP-FLV viewers' sockets go to the media fan-out; the rest is
+        // axum's (flv_listener sets no-Nagle on every connection). The
+        // no-op tap gives axum the connection's address for ConnectInfo.
+        let listener =
+            axum::serve::ListenerExt::tap_io(crate::flv_listener::split(self.listener, self.state.clone())?, |_| {});
         let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         sweeper.abort();
         served

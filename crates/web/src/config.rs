@@ -49,11 +49,21 @@ pub struct MediaSettings {
     /// Folder for the shows' recordings and clips; `<data dir>/recordings`
     /// when not set.
     pub recordings: Option<PathBuf>,
+    /// HTTP-FLV viewers get video frames in writes spanning this many
+    /// milliseconds of the stream (0: each frame at once): fewer writes
+    /// let one core serve more viewers, for at most this much latency.
+    pub flv_merge_ms: u32,
 }
 
 impl Default for MediaSettings {
     fn default() -> Self {
-        Self { rtmp_host: IpAddr::from([127, 0, 0, 1]), rtmp_port: 1935, grace_seconds: 30, recordings: None }
+        Self {
+            rtmp_host: IpAddr::from([127, 0, 0, 1]),
+            rtmp_port: 1935,
+            grace_seconds: 30,
+            recordings: None,
+            flv_merge_ms: zhibo_media::server::DEFAULT_FLV_MERGE_MS,
+        }
     }
 }
 
@@ -136,6 +146,9 @@ impl Settings {
         }
         if self.data.dir.as_os_str().is_empty() {
             return bad("data.dir", "must not be empty");
+        }
+        if self.media.flv_merge_ms > 1000 {
+            return bad("media.flv_merge_ms", "must be between 0 and 1000");
         }
         if self.media.recordings.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
             return bad("media.recordings", "must not be empty");

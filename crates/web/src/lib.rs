@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod flash_sale_data;
+pub mod flv_listener;
 pub mod i18n;
 pub mod live_ws;
 pub mod media;

@@ -14,8 +14,8 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderValue, Method, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -38,6 +38,8 @@ pub struct Media {
     server: OnceLock<MediaServer>,
     /// The pre-flight check's upload budgets and each show's last push.
     pub preflight: crate::api::preflight::Preflight,
+    /// axum's connections an FLV request may take over (flv_listener).
+    pub handoffs: std::sync::Arc<crate::flv_listener::Handoffs>,
 }
 
 impl Media {
@@ -58,6 +60,7 @@ pub async fn start(state: &AppState) {
     let config = MediaConfig {
         rtmp_addr: SocketAddr::new(settings.rtmp_host, settings.rtmp_port),
         grace_secs: settings.grace_seconds,
+        flv_merge_ms: settings.flv_merge_ms,
         ..MediaConfig::default()
     };
     let (tx, rx) = mpsc::channel(256);
@@ -122,10 +125,29 @@ fn ingest(state: &AppState) -> Result<&MediaServer, WebError> {
 }
 
 /// The show's stream as FLV: header, metadata, sequence headers, the GOP
-/// cache, then live tags, each tag's body the publisher's own bytes.
-async fn flv(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+/// cache, then live tags, each tag's body the publisher's own bytes. A
+/// fresh connection's stream request never gets here (flv_listener hands
+/// it to the fan-out at once); one on a reused HTTP/1 connection is handed
+/// over once this answer is done; only what cannot be (HTTP/2, a HEAD, a
+/// connection served some other way) is streamed from here.
+async fn flv(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    version: Version,
+) -> Result<Response, WebError> {
     let show = crate::pages::room::show(&state, id).await?;
     let server = ingest(&state)?;
+    let http1 = matches!(version, Version::HTTP_11 | Version::HTTP_10);
+    if method == Method::GET
+        && http1
+        && server.hub().is_live(show.id)
+        && state.media.handoffs.take_over(peer, show.id, server.clone())
+    {
+        // not sent: the fan-out writes its own head on this socket
+        return Ok(([(header::CONNECTION, HeaderValue::from_static("close"))], ()).into_response());
+    }
     let Some(viewer) = server.hub().subscribe(show.id) else {
         return Err(WebError::NotFound("直播画面尚未开始 / the stream has not started".into()));
     };

@@ -9,9 +9,11 @@
 //! How each figure is made (also in BENCHMARKS.md):
 //!
 //! - **latency**: the relay notes when it wrote each video keyframe to a
-//!   server's socket, every viewer when that keyframe's last byte reached
-//!   it, both on the machine's monotonic clock; a keyframe is known on both
-//!   sides by [`keyframe_id`] (its length and a hash of its last bytes).
+//!   server's socket, every viewer when that keyframe had reached it
+//!   whole (over HTTP-FLV with its PreviousTagSize, which a player waits
+//!   for; over RTMP its last byte), both on the machine's monotonic clock;
+//!   a keyframe is known on both sides by [`keyframe_id`] (its length and
+//!   a hash of its last bytes).
 //!   Encoder delay and a player's buffer are not in it.
 //! - **held**: a viewer holds when it was still playing at the window's
 //!   end and every keyframe written during the window (all but its last
@@ -66,6 +68,8 @@ pub fn keyframe_id(body: &[u8]) -> u64 {
 pub struct MediaReport {
     pub bench: &'static str,
     pub viewers: usize,
+    /// zhibo's `[media] flv_merge_ms` in the run.
+    pub flv_merge_ms: u32,
     pub seconds: f64,
     pub stream: &'static str,
     /// The publisher's media bitrate as relayed (kbps).
@@ -135,14 +139,20 @@ fn round(x: f64) -> f64 {
 }
 
 /// `zhibo bench media`: checks the options, runs, prints.
-pub async fn command(viewers: usize, seconds: f64, json: bool, with_peer: bool) -> anyhow::Result<()> {
+pub async fn command(
+    viewers: usize,
+    seconds: f64,
+    json: bool,
+    with_peer: bool,
+    flv_merge_ms: Option<u32>,
+) -> anyhow::Result<()> {
     if !(1..=50_000).contains(&viewers) {
         anyhow::bail!("--viewers 须在 1 到 50000 之间 / --viewers must be between 1 and 50000");
     }
     if !(5.0..=600.0).contains(&seconds) {
         anyhow::bail!("--seconds 须在 5 到 600 之间 / --seconds must be between 5 and 600 (keyframes come every 2 s)");
     }
-    let report = run(viewers, seconds, with_peer).await?;
+    let report = run(viewers, seconds, with_peer, flv_merge_ms).await?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -151,7 +161,12 @@ pub async fn command(viewers: usize, seconds: f64, json: bool, with_peer: bool) 
     Ok(())
 }
 
-pub async fn run(viewers: usize, seconds: f64, with_peer: bool) -> anyhow::Result<MediaReport> {
+pub async fn run(
+    viewers: usize,
+    seconds: f64,
+    with_peer: bool,
+    flv_merge_ms: Option<u32>,
+) -> anyhow::Result<MediaReport> {
     sys::raise_open_files_limit();
     let load_average = std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_owned());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -162,6 +177,10 @@ pub async fn run(viewers: usize, seconds: f64, with_peer: bool) -> anyhow::Resul
     settings.server.port = 0;
     settings.media.rtmp_port = 0;
     settings.data.dir = data.path().to_owned();
+    if let Some(ms) = flv_merge_ms {
+        settings.media.flv_merge_ms = ms;
+    }
+    let flv_merge_ms = settings.media.flv_merge_ms;
     settings.validate()?;
     let clock: Arc<dyn Clock> = Arc::new(WallClock);
     let store = SqliteStore::open(&settings.database_path(), clock.clone()).await.context("opening the database")?;
@@ -236,6 +255,7 @@ pub async fn run(viewers: usize, seconds: f64, with_peer: bool) -> anyhow::Resul
         ours.per_core().zip(theirs.as_ref().and_then(Phase::per_core)).map(|(a, b)| (a / b * 100.0).round() / 100.0);
     Ok(MediaReport {
         bench: "media",
+        flv_merge_ms,
         viewers,
         seconds,
         stream: relay::VIDEO,
@@ -424,7 +444,8 @@ pub fn print_human(r: &MediaReport) {
         r.load_average.as_deref().unwrap_or("—")
     );
     println!(
-        "  zhibo HTTP-FLV: {} held, {} fell behind; {} cores used → {} viewers/core; {} bytes/viewer",
+        "  zhibo HTTP-FLV (flv_merge_ms {}): {} held, {} fell behind; {} cores used → {} viewers/core; {} bytes/viewer",
+        r.flv_merge_ms,
         r.held_viewers,
         r.fell_behind,
         opt(r.server_cpu_cores_used),

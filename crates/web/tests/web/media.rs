@@ -86,6 +86,43 @@ pub(crate) fn publish(rtmp: std::net::SocketAddr, key: &str, seconds: u32, realt
     cmd.spawn().expect("ffmpeg runs")
 }
 
+/// Sends `paths` as GET requests on one connection and reads the last
+/// answer's head (lower case) and at least `want` bytes of its body.
+async fn raw_get(addr: &str, paths: &[&str], want: usize) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut raw = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for (i, path) in paths.iter().enumerate() {
+        raw.clear();
+        socket.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+        let last = i + 1 == paths.len();
+        loop {
+            let n = tokio::time::timeout(WAIT, socket.read(&mut buf)).await.expect("data in time").unwrap();
+            assert!(n > 0, "the server closed early");
+            raw.extend_from_slice(&buf[..n]);
+            let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            if !last {
+                // a small answer with a length: read it whole, keep the connection
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .expect("a content-length");
+                if raw.len() >= end + 4 + length {
+                    break;
+                }
+                continue;
+            }
+            if raw.len() >= end + 4 + want {
+                return (head, raw[end + 4..].to_vec());
+            }
+        }
+    }
+    unreachable!("the last request returns")
+}
+
 pub(crate) async fn exit_code(mut child: Child) -> Option<i32> {
     tokio::time::timeout(WAIT, child.wait()).await.expect("ffmpeg ends").unwrap().code()
 }
@@ -190,6 +227,37 @@ async fn ffmpeg_publishes_viewers_play_http_flv_and_a_drop_is_an_event() {
         tags.iter().filter(|t| !t.info().sequence_header && t.kind != zhibo_media::flv::TagKind::Script).collect();
     let first_video = media.iter().find(|t| t.kind == zhibo_media::flv::TagKind::Video).unwrap();
     assert!(first_video.info().keyframe && first_video.timestamp == 0);
+
+    // a fresh connection is handed to the fan-out: its body runs to the
+    // close, not chunked; each tag arrives whole with its PreviousTagSize
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let path = format!("/live/shows/{show}/stream.flv");
+    let (head, body) = raw_get(&addr, &[&path], 64 * 1024).await;
+    assert!(head.starts_with("http/1.1 200") && head.contains("connection: close"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert!(head.contains("content-type: video/x-flv"), "{head}");
+    let tags = zhibo_media::flv::parse(&body).unwrap();
+    assert!(tags.len() > 10 && tags.iter().any(|t| t.info().keyframe), "{} tags", tags.len());
+    let mut at = 13;
+    for t in &tags {
+        at += 11 + t.body.len();
+        if at + 4 > body.len() {
+            break;
+        }
+        assert_eq!(body[at..at + 4], (11 + t.body.len() as u32).to_be_bytes(), "a PreviousTagSize after its tag");
+        at += 4;
+    }
+    // on a reused keep-alive connection axum answers first, then hands the
+    // socket over: the same fan-out stream, and nothing of axum's answer
+    let (head, body) = raw_get(&addr, &["/healthz", &path], 16 * 1024).await;
+    assert!(head.starts_with("http/1.1 200") && head.contains("connection: close"), "{head}");
+    assert!(head.contains("content-type: video/x-flv") && !head.contains("transfer-encoding"), "{head}");
+    assert!(head.matches("http/1.1").count() == 1, "one response head: {head}");
+    let tags = zhibo_media::flv::parse(&body).unwrap();
+    assert!(tags.iter().any(|t| t.info().keyframe), "{} tags", tags.len());
+    // and the site itself goes on as before on kept-alive connections
+    let (head, _) = raw_get(&addr, &["/healthz", "/healthz"], 1).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
 
     // a second publisher for the same show is refused
     assert_ne!(exit_code(publish(rtmp, &key, 1, false)).await, Some(0), "one publisher per show");

@@ -333,14 +333,12 @@ impl Dechunk {
 }
 
 /// FLV tags from a byte stream: only video bodies are looked at. A tag
-/// counts as arrived when its body has: the 4-byte PreviousTagSize after
-/// it may come later (zhibo sends it with the next tag's header).
+/// counts as arrived when its 4-byte PreviousTagSize has, as for a player
+/// like mpegts.js, which waits for those bytes before it uses a tag.
 #[derive(Default)]
 struct FlvStream {
     pending: Vec<u8>,
     header_done: bool,
-    /// The PreviousTagSize of the last tag is still to be skipped.
-    trailer: bool,
 }
 
 impl FlvStream {
@@ -354,23 +352,18 @@ impl FlvStream {
             at = 13;
             self.header_done = true;
         }
-        loop {
-            if self.trailer {
-                if self.pending.len() < at + 4 {
-                    break;
-                }
-                at += 4;
-                self.trailer = false;
-            }
-            let Some(head) = self.pending.get(at..at + 11) else { break };
+        while let Some(head) = self.pending.get(at..at + 11) {
             let size = u32::from_be_bytes([0, head[1], head[2], head[3]]) as usize;
             let kind = head[0] & 0x1F;
-            let Some(body) = self.pending.get(at + 11..at + 11 + size) else { break };
+            let end = at + 11 + size;
+            // the whole tag, its PreviousTagSize included
+            let Some(trailer) = self.pending.get(end..end + 4) else { break };
+            let expected = u32::try_from(11 + size).unwrap_or(u32::MAX).to_be_bytes();
+            anyhow::ensure!(trailer == expected, "a PreviousTagSize of {trailer:?} after a {size}-byte tag");
             if kind == 9 {
-                w.video(body);
+                w.video(&self.pending[at + 11..end]);
             }
-            at += 11 + size;
-            self.trailer = true;
+            at = end + 4;
         }
         self.pending.drain(..at);
         Ok(())
@@ -451,6 +444,30 @@ async fn play_rtmp(addr: &str, app: &str, key: &str, w: &mut Watcher) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyframe_arrives_with_its_previous_tag_size_and_a_wrong_one_is_an_error() {
+        let now = sys::monotonic_us();
+        let (_go_tx, go) = watch::channel(Some(Go { window_start_us: now, window_end_us: now + 60_000_000 }));
+        let mut w = Watcher { go, first: None, watched: Watched::default(), done: false };
+        let body = [0x17u8, 1, 0, 0, 0, 9, 9, 9];
+        let mut tag = vec![9u8, 0, 0, body.len() as u8, 0, 0, 0, 0, 0, 0, 0];
+        tag.extend_from_slice(&body);
+        let mut flv = FlvStream::default();
+        flv.pending.extend_from_slice(b"FLV\x01\x01\x00\x00\x00\x09\x00\x00\x00\x00");
+        flv.pending.extend_from_slice(&tag);
+        flv.parse(&mut w).unwrap();
+        assert!(w.watched.keyframes.is_empty(), "the body alone is not the tag yet");
+        flv.pending.extend_from_slice(&(11 + body.len() as u32).to_be_bytes());
+        flv.parse(&mut w).unwrap();
+        assert_eq!(w.watched.keyframes.len(), 1);
+        assert_eq!(w.watched.keyframes[0].0, keyframe_id(&body));
+        assert!(flv.pending.is_empty());
+        // the old layout's trailer-less tag followed by the next header is caught
+        flv.pending.extend_from_slice(&tag);
+        flv.pending.extend_from_slice(&tag[..4]);
+        assert!(flv.parse(&mut w).is_err());
+    }
 
     #[test]
     fn chunked_coding_is_undone_across_any_split() {
