@@ -58,6 +58,11 @@ pub struct FiguresView {
     /// 整体转化率 in ‰: paying buyers ÷ UV × 1000, rounded down; 0 when
     /// nobody entered.
     pub conversion_permille: u64,
+    /// 模拟订单: orders simulated viewers paid in the audience model (live
+    /// mode of docs/sim.md), never in `orders` or `gmv_fen`.
+    pub simulated_orders: u64,
+    /// 模拟 GMV, fen: their value.
+    pub simulated_gmv_fen: i64,
     pub trend: Trend,
 }
 
@@ -104,7 +109,7 @@ pub struct Figures {
     since_sum: i128,
     online: BTreeMap<Timestamp, OnlineMinute>,
     /// The counters last sent, and when.
-    sent: Option<(Timestamp, [u64; 10])>,
+    sent: Option<(Timestamp, [u64; 12])>,
     /// Paid orders told to the room (room/orders.rs), their value, and the
     /// distinct buyers who paid.
     paid_orders: u64,
@@ -112,6 +117,9 @@ pub struct Figures {
     paying_buyers: HashSet<Actor>,
     /// Who followed in this room: 新增关注 counts each viewer once.
     followers: HashSet<Actor>,
+    /// Simulated viewers' paid orders and their value, kept apart.
+    simulated_orders: u64,
+    simulated_gmv_fen: i64,
 }
 
 impl Figures {
@@ -168,6 +176,13 @@ impl Figures {
         self.paying_buyers.insert(buyer.clone());
     }
 
+    /// A simulated viewer's order worth `amount` fen was paid in the
+    /// audience model: counted apart from real orders and GMV.
+    pub fn simulated_order_paid(&mut self, amount: i64) {
+        self.simulated_orders += 1;
+        self.simulated_gmv_fen = self.simulated_gmv_fen.saturating_add(amount);
+    }
+
     /// Distinct viewers who entered (UV).
     pub fn viewers(&self) -> u64 {
         self.watch.len() as u64
@@ -207,6 +222,8 @@ impl Figures {
             orders,
             gmv_fen,
             conversion_permille: permille(paying_buyers, viewers),
+            simulated_orders: self.simulated_orders,
+            simulated_gmv_fen: self.simulated_gmv_fen,
             trend: self.trend(now, minutes),
         }
     }
@@ -264,6 +281,8 @@ impl Figures {
             stats.product_clicks,
             self.paid_orders,
             self.gmv_fen.max(0) as u64,
+            self.simulated_orders,
+            self.simulated_gmv_fen.max(0) as u64,
         ];
         let due = match self.sent {
             None => true,

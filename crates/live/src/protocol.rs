@@ -47,6 +47,13 @@ pub enum ClientMessage {
     ProductClick {
         product: ProductId,
     },
+    /// An order a simulated viewer paid in the audience model (live mode
+    /// of docs/sim.md): counted apart, as 模拟订单, never as a real order,
+    /// GMV or stock. Only a simulated viewer (actor `sim:N`) may send it.
+    SimulatedOrder {
+        product: ProductId,
+        amount_fen: i64,
+    },
     // ---- console only
     PushCard {
         product: ProductId,
@@ -187,8 +194,18 @@ pub enum ClientMessage {
 }
 
 /// Every `type` a client may send, viewer's first.
-pub const VIEWER_TYPES: &[&str] =
-    &["hello", "comment", "like", "follow", "share", "product_click", "grab_red_packet", "vote", "flash_buy"];
+pub const VIEWER_TYPES: &[&str] = &[
+    "hello",
+    "comment",
+    "like",
+    "follow",
+    "share",
+    "product_click",
+    "grab_red_packet",
+    "vote",
+    "flash_buy",
+    "simulated_order",
+];
 pub const CONSOLE_TYPES: &[&str] = &[
     "push_card",
     "unpush_card",
@@ -235,6 +252,7 @@ impl ClientMessage {
                 | ClientMessage::Follow {}
                 | ClientMessage::Share {}
                 | ClientMessage::ProductClick { .. }
+                | ClientMessage::SimulatedOrder { .. }
                 | ClientMessage::GrabRedPacket { .. }
                 | ClientMessage::Vote { .. }
                 | ClientMessage::FlashBuy { .. }

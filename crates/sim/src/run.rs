@@ -25,7 +25,11 @@ pub const HEADLESS_ROOM: RoomId = RoomId(0);
 pub struct RunStats {
     pub events: u64,
     pub arrivals: usize,
+    /// Viewer-seconds simulated: every viewer online, every second.
     pub agent_steps: u64,
+    /// Of those, the ones the model looked at one by one (the others
+    /// passed quietly, skipped; docs/sim.md).
+    pub looked_at: u64,
 }
 
 /// Plays the whole show, handing every event of the log to `sink`.
@@ -91,7 +95,7 @@ pub fn play(scenario: &Scenario, seed: u64, operator: &mut dyn Operator, sink: &
     for event in closing {
         log.write(&[event], &[]);
     }
-    RunStats { events: log.seq, arrivals, agent_steps: model.agent_steps() }
+    RunStats { events: log.seq, arrivals, agent_steps: model.agent_steps(), looked_at: model.looked_at() }
 }
 
 /// Plays the show like [`play`] but writes no log: the model, the
@@ -119,7 +123,7 @@ pub fn play_silent(scenario: &Scenario, seed: u64, operator: &mut dyn Operator) 
         seen.clear();
         seen.extend_from_slice(happened);
     }
-    RunStats { events, arrivals: model.view().arrivals, agent_steps: model.agent_steps() }
+    RunStats { events, arrivals: model.view().arrivals, agent_steps: model.agent_steps(), looked_at: model.looked_at() }
 }
 
 struct Log<'a> {

@@ -38,7 +38,11 @@ pub struct SimBench {
     pub seconds: f64,
     pub arrivals: usize,
     pub events: u64,
+    /// Viewer-seconds simulated: every viewer online, every second.
     pub agent_steps: u64,
+    /// Of those, the viewer-seconds the model looked at one by one; the
+    /// rest it skipped as quiet (exactly: docs/sim.md).
+    pub looked_at: u64,
     /// The whole pipeline, log included.
     pub agent_steps_per_s: f64,
     /// The model alone (no log), same show.
@@ -107,6 +111,7 @@ pub fn run(with_peer: bool) -> anyhow::Result<SimBench> {
         arrivals: stats.arrivals,
         events: stats.events,
         agent_steps: stats.agent_steps,
+        looked_at: stats.looked_at,
         agent_steps_per_s: agent_steps_per_s.round(),
         model_seconds: (model_seconds * 1000.0).round() / 1000.0,
         model_agent_steps_per_s: model_agent_steps_per_s.round(),
@@ -174,6 +179,7 @@ pub fn print_human(r: &SimBench) {
     println!("  arrivals:                     {:>12}", r.arrivals);
     println!("  events logged:                {:>12}", r.events);
     println!("  agent steps (viewer-seconds): {:>12}", r.agent_steps);
+    println!("  of them looked at one by one: {:>12}", r.looked_at);
     println!("  wall time, with the log:      {:>12.3} s  (target < {} s)", r.seconds, r.target_seconds);
     println!("  agent steps/s, with the log:  {:>12.0}", r.agent_steps_per_s);
     println!("  agent steps/s, model alone:   {:>12.0}  ({:.3} s)", r.model_agent_steps_per_s, r.model_seconds);

@@ -9,13 +9,44 @@
 //! The event is already durable, so nothing is appended here: the room only
 //! folds it into its hot state.
 
-use zhibo_domain::ProductId;
-use zhibo_domain::event::Event;
+use zhibo_domain::event::{Actor, Event};
+use zhibo_domain::{Fen, ProductId};
 
-use super::Room;
+use super::{Room, Then};
 use crate::lineup::LineupFrame;
+use crate::protocol::{ErrorCode, ProtocolError};
 
 impl Room {
+    /// A simulated viewer's order, paid in the audience model: logged as
+    /// `sim.order.paid` (no `order.` prefix, so nothing that folds real
+    /// orders takes it) and counted in the figures' simulated orders and
+    /// GMV only. No order row, no stock moved: the buyer is not a person.
+    pub(super) fn simulated_order(
+        &mut self,
+        actor: Actor,
+        product: ProductId,
+        amount: i64,
+    ) -> Result<(), ProtocolError> {
+        if !matches!(actor, Actor::Sim(_)) {
+            return Err(ProtocolError::new(
+                ErrorCode::Forbidden,
+                "只有模拟观众可以提交模拟订单 / only simulated viewers place simulated orders",
+            ));
+        }
+        self.entry(product)?;
+        if amount < 0 {
+            return Err(ProtocolError {
+                code: ErrorCode::BadMessage,
+                message: "金额不能为负 / the amount cannot be negative".into(),
+                field: Some("amount_fen"),
+            });
+        }
+        self.figures.simulated_order_paid(amount);
+        let payload = serde_json::json!({ "product": product, "simulated": true });
+        self.append_with_amount("sim.order.paid", actor, Some(Fen(amount)), payload, Then::Nothing);
+        Ok(())
+    }
+
     /// Folds one order event (see the module's doc) into the room.
     pub(super) fn observe_order(&mut self, event: &Event) {
         if event.room != self.id || !event.kind.as_str().starts_with("order.") {

@@ -554,3 +554,39 @@ async fn try_next_takes_only_what_is_ready_and_a_lagging_connection_still_gets_i
     let snapshot = slow.until("snapshot").await;
     assert_eq!(snapshot["topic"], "公告5");
 }
+
+#[tokio::test]
+async fn a_simulated_viewers_order_is_counted_apart_from_real_ones_and_nobody_else_may_send_one() {
+    let s = setup().await;
+    let sim =
+        Identity {
+            actor: Actor::Sim(42), name: "模拟观众·小张".into(), role: None, kind: ConnectionKind::Viewer
+        };
+    let before = fresh_snapshot(&s, "before").await;
+    let mut bot = join(&s, sim).await;
+    let mut person = join(&s, viewer("v")).await;
+    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 7_900})).await;
+    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 15_800})).await;
+    // A person cannot claim a simulated order, nor anyone an unknown product.
+    say(&person, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 100})).await;
+    let (_, error) = person.until("error").await;
+    assert_eq!(error["code"], "forbidden");
+    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 99, "amount_fen": 100})).await;
+    let (_, error) = bot.until("error").await;
+    assert_eq!(error["code"], "not_in_lineup");
+    handle(&s).flush().await;
+    let mut desk = join(&s, console(Role::Assistant)).await;
+    let (_, figures) = desk.until("figures").await;
+    assert_eq!((figures["simulated_orders"].clone(), figures["simulated_gmv_fen"].clone()), (json!(2), json!(23_700)));
+    // Real orders, GMV and conversion know nothing of them; stock is untouched.
+    assert_eq!((figures["orders"].clone(), figures["gmv_fen"].clone()), (json!(0), json!(0)));
+    assert_eq!(figures["conversion_permille"], 0);
+    let after = fresh_snapshot(&s, "after").await;
+    assert!(before["products"].as_array().is_some_and(|p| !p.is_empty()));
+    assert_eq!(before["products"], after["products"]);
+    let events = s.store.events_after(ROOM, 0, 100).await.unwrap();
+    let simulated: Vec<_> = events.iter().filter(|e| e.kind.as_str() == "sim.order.paid").collect();
+    assert_eq!(simulated.iter().map(|e| e.amount).collect::<Vec<_>>(), vec![Some(Fen(7_900)), Some(Fen(15_800))]);
+    assert!(simulated.iter().all(|e| e.actor == Actor::Sim(42) && e.payload["simulated"] == true));
+    assert!(!events.iter().any(|e| e.kind.as_str().starts_with("order.")), "no real order event");
+}

@@ -243,6 +243,10 @@ function figures(f) {
   n("fig-watch", `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`);
   $("fig-gmv").textContent = yuan(f.gmv_fen);
   $("fig-conversion").textContent = `${Math.floor(f.conversion_permille / 10)}.${f.conversion_permille % 10}%`;
+  // Simulated viewers' orders (模拟订单): shown apart, only once there are some.
+  $("fig-simulated").hidden = !f.simulated_orders;
+  n("fig-sim-orders", f.simulated_orders);
+  $("fig-sim-gmv").textContent = yuan(f.simulated_gmv_fen);
   document.querySelectorAll("#figures svg.spark").forEach((svg) => spark(svg, f.trend[svg.dataset.series] || []));
 }
 function spark(svg, values) {

@@ -24,8 +24,10 @@
 //! are not in the model; who grabs and who votes is drawn here from the
 //! audience's own seeded generator. The model's orders stay simulated: a
 //! room's orders are real money and stock of signed-in buyers, so
-//! simulated viewers place none; the model's orders and GMV are counted in
-//! [`AudienceStatus`] (labelled simulated) instead.
+//! simulated viewers place none. A paid order of the model is sent as the
+//! viewer's `simulated_order` message instead: the room logs it as
+//! `sim.order.paid` and the console shows it as 模拟订单 / 模拟 GMV, apart
+//! from real orders, GMV and stock; [`AudienceStatus`] counts it too.
 
 pub mod lineup;
 pub mod pages;
@@ -128,7 +130,7 @@ pub struct LiveAudience {
     map: lineup::ProductMap,
     actor_base: u64,
     observer: Outbound,
-    _observer_in: Inbound,
+    observer_in: Inbound,
     /// Model viewer number → their connection, while online.
     viewers: BTreeMap<u64, Inbound>,
     /// Model viewer number → comments sent and not yet seen (text, model id, troll).
@@ -165,8 +167,10 @@ impl LiveAudience {
         mut scenario: Scenario,
         options: AudienceOptions,
     ) -> Result<LiveAudience, LiveError> {
+        // A simulated actor (viewer number 0, which no model viewer has), so
+        // the room takes its `simulated_order` for a buyer who has left.
         let identity = Identity {
-            actor: Actor::System,
+            actor: Actor::Sim(options.actor_base),
             name: "模拟观众（观察） / simulated audience (observer)".into(),
             role: Some(Role::Assistant),
             kind: ConnectionKind::Console,
@@ -198,7 +202,7 @@ impl LiveAudience {
             map,
             actor_base: options.actor_base,
             observer,
-            _observer_in: observer_in,
+            observer_in,
             viewers: BTreeMap::new(),
             pending: BTreeMap::new(),
             said: BTreeMap::new(),
@@ -503,7 +507,22 @@ impl LiveAudience {
                 }
             }
             What::OrderPlaced { .. } => self.status.simulated_orders += 1,
-            What::OrderPaid { amount, .. } => self.status.simulated_paid_fen += amount.0,
+            What::OrderPaid { product, amount, .. } => {
+                self.status.simulated_paid_fen += amount.0;
+                // The console sees it as simulated (模拟订单), never as a
+                // real order: the room counts it apart.
+                if let Some(room_product) = self.map.room(*product) {
+                    let message =
+                        ClientMessage::SimulatedOrder { product: ProductId(room_product), amount_fen: amount.0 };
+                    if self.viewers.contains_key(&v) {
+                        self.send(v, message).await;
+                    } else if !self.observer_in.send(message).await {
+                        // (Paid after the buyer left: the observer sent it,
+                        // or, as here, found the room stopped.)
+                        self.closed = true;
+                    }
+                }
+            }
             // The platform's own doings (draws, paid traffic, feed tiers)
             // are the model's, not the room's.
             What::LotteryDrawn { .. } | What::TrafficSpent { .. } | What::TierChanged { .. } => {}

@@ -305,3 +305,45 @@ async fn staff_attach_pause_and_stop_an_audience_from_a_scenario_file_and_bad_in
     teacher.post_form(&app, &page, &[("action", "stop")]).await;
     assert_eq!(status(teacher.get(&app, &status_path).await).await["running"], false);
 }
+
+/// The `figures` frame a console joining now gets (right after its snapshot).
+async fn console_figures(rig: &Rig) -> serde_json::Value {
+    let identity = Identity {
+        actor: Actor::User(UserId(1)),
+        name: "场控".into(),
+        role: Some(Role::Assistant),
+        kind: ConnectionKind::Console,
+    };
+    let (_inbound, mut outbound) = rig.handle().connect(identity).await.unwrap().split();
+    loop {
+        let bytes = outbound.next().await.expect("the room is running");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let frames = if value["type"] == "batch" { value["frames"].as_array().cloned().unwrap() } else { vec![value] };
+        if let Some(f) = frames.into_iter().find(|f| f["type"] == "figures") {
+            return f;
+        }
+    }
+}
+
+#[tokio::test]
+async fn simulated_purchases_reach_the_console_as_simulated_orders_and_never_as_real_ones() {
+    let rig = rig(|_| {}).await;
+    let mut audience = rig.attach(busy(), 5).await;
+    let console = rig.console().await;
+    let rice = rig.product("五常稻花香大米 5kg").await;
+    assert!(console.send(ClientMessage::PushCard { product: zhibo_domain::ProductId(rice) }).await);
+    rig.handle().flush().await;
+    rig.play(&mut audience, 180).await;
+    let status = audience.status();
+    assert!(status.simulated_paid_fen > 0, "the model's viewers paid for something: {status:?}");
+    let log = rig.log().await;
+    let simulated: Vec<&Event> = log.iter().filter(|e| e.kind.as_str() == "sim.order.paid").collect();
+    let logged: i64 = simulated.iter().map(|e| e.amount.unwrap().0).sum();
+    assert_eq!(logged, status.simulated_paid_fen, "every paid order of the model is in the room's log");
+    assert!(simulated.iter().all(|e| matches!(e.actor, Actor::Sim(_)) && e.payload["simulated"] == true));
+    assert!(!log.iter().any(|e| e.kind.as_str().starts_with("order.")), "no real order was made");
+    let figures = console_figures(&rig).await;
+    assert_eq!(figures["simulated_orders"], simulated.len());
+    assert_eq!(figures["simulated_gmv_fen"], logged);
+    assert_eq!((figures["orders"].clone(), figures["gmv_fen"].clone()), (serde_json::json!(0), serde_json::json!(0)));
+}

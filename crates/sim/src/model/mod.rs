@@ -4,7 +4,17 @@
 //! no clock, one seeded generator drawn in a fixed order: the same
 //! scenario, seed and inputs give the same outputs, bit for bit.
 //!
+//! Every viewer online lives every second, but most of a viewer's seconds
+//! are quiet, so the model does not look at each one: it draws the second
+//! of the viewer's next possible event from an upper bound on their rates
+//! and decides there, by thinning, whether anything happens (`rates`,
+//! `calendar`; docs/sim.md, "Skipping quiet seconds"). The outcome has the
+//! same distribution as deciding every second.
+//!
 //! The rules, and where each number comes from, are in docs/sim.md.
+
+mod calendar;
+mod rates;
 
 use std::collections::{BTreeMap, VecDeque};
 use zhibo_domain::Fen;
@@ -16,6 +26,16 @@ use crate::persona::Persona;
 use crate::rng::Rng;
 use crate::scenario::{Scenario, SegmentKind};
 use crate::text;
+use calendar::Calendar;
+use rates::{Env, rates, stay_bound, stay_factor};
+
+/// A second that never comes.
+const NEVER: u32 = u32::MAX;
+
+/// A viewer's pending second is drawn again when the room's change cuts
+/// their bound by more than this factor (fewer seconds looked at for
+/// nothing, against the cost of the draw).
+const TIGHTEN: f64 = 2.0;
 
 /// One simulated viewer's state.
 #[derive(Debug, Clone)]
@@ -36,6 +56,18 @@ struct Viewer {
     muted: bool,
     /// Last review window in which the viewer interacted (for the tier score).
     interacted_window: u32,
+    /// Products in categories the viewer likes (bit = index).
+    liked: u64,
+    /// Where in `online` the viewer is.
+    pos: u32,
+    /// The second the viewer is next looked at (`NEVER` once gone).
+    next_at: u32,
+    /// A second that must be decided exactly, not by thinning: the one in
+    /// which the viewer's question outlasts their patience.
+    exact_at: u32,
+    /// The bound on the viewer's chance of doing anything in a second that
+    /// `next_at` was drawn with.
+    bound: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +176,22 @@ pub struct Model {
     /// Question comment → asking viewer, while unanswered.
     open_questions: BTreeMap<u64, u64>,
     steps: u64,
+    /// Viewer-seconds the model looked at one by one (drawn candidates
+    /// and exact seconds); the rest passed quietly.
+    looked_at: u64,
+    /// Viewers filed under the second they are next looked at.
+    calendar: Calendar,
+    /// The room the viewers' bounds were drawn for (with headroom).
+    bound_env: Env,
+    /// How often every viewer's next second was drawn again (the room
+    /// changed kind): what skipping costs.
+    redraws: u64,
+    /// Seconds looked at whose chances exceeded the bound they were drawn
+    /// with: 0 unless a bound is wrong (tests check).
+    bound_misses: u64,
+    /// Decide every viewer's every second (bound 1): the reference the
+    /// skipping is tested against.
+    every_second: bool,
     out: Vec<Happening>,
     // The scenario's fixed parts the step needs.
     segments: Vec<crate::scenario::Segment>,
@@ -221,6 +269,12 @@ impl Model {
             next_order: 0,
             open_questions: BTreeMap::new(),
             steps: 0,
+            looked_at: 0,
+            calendar: Calendar::new(scenario.duration_s),
+            bound_env: Env::NONE,
+            redraws: 0,
+            bound_misses: 0,
+            every_second: false,
             out: Vec::new(),
             segments: scenario.segments.clone(),
             feed: scenario.feed.clone(),
@@ -239,9 +293,36 @@ impl Model {
         self.t >= self.duration_s
     }
 
-    /// Viewer-seconds simulated so far (the benchmark's agent steps).
+    /// Viewer-seconds simulated so far (the benchmark's agent steps): each
+    /// second adds the viewers online in it, whether or not the model had
+    /// to look at them (docs/sim.md).
     pub fn agent_steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Viewer-seconds looked at one by one: the work skipping leaves.
+    pub fn looked_at(&self) -> u64 {
+        self.looked_at
+    }
+
+    /// How many times every online viewer's next second was drawn again
+    /// because the room changed kind.
+    pub fn redraws(&self) -> u64 {
+        self.redraws
+    }
+
+    /// Seconds decided whose chances were above the bound their viewer's
+    /// next second was drawn with. Skipping is exact only while this is 0.
+    pub fn bound_misses(&self) -> u64 {
+        self.bound_misses
+    }
+
+    /// The same model deciding every viewer's every second with one draw,
+    /// as before skipping: slower, same distribution of outcomes (another
+    /// log for a seed). The reference `tests/skipping.rs` compares with.
+    pub fn deciding_every_second(mut self) -> Model {
+        self.every_second = true;
+        self
     }
 
     pub fn view(&self) -> RoomView {
@@ -338,8 +419,19 @@ impl Model {
         }
         let t = self.t;
         self.housekeeping(t);
+        let env = self.env(t);
+        if !self.bound_env.bounded_by(&env) {
+            // The room changed kind (or drifted past the headroom): every
+            // viewer's pending second was drawn for another room.
+            self.bound_env = env.bound();
+            self.redraws += 1;
+            for i in 0..self.online.len() {
+                let v = self.online[i];
+                self.redraw(v, t);
+            }
+        }
         self.arrivals(t);
-        self.viewers_act(t);
+        self.viewers_act(t, &env);
         self.payments_due(t);
         if self.p.tier_review_secs > 0 && (t + 1).is_multiple_of(self.p.tier_review_secs) {
             self.review_tier(t);
@@ -472,6 +564,12 @@ impl Model {
         let wtp = (0.6 + 0.8 * self.rng.unit()) * (1.3 - 0.6 * persona.price_sensitivity);
         let patience = self.rng.between(p.patience_min_secs, p.patience_max_secs.max(p.patience_min_secs));
         let id = self.viewers.len() as u64 + 1;
+        let liked = self
+            .products
+            .iter()
+            .enumerate()
+            .filter(|(_, pr)| persona.likes(pr.category))
+            .fold(0u64, |m, (k, _)| m | 1 << k);
         self.viewers.push(Viewer {
             persona,
             entered: t,
@@ -485,6 +583,11 @@ impl Model {
             lottery: 0,
             muted: false,
             interacted_window: u32::MAX,
+            liked,
+            pos: self.online.len() as u32,
+            next_at: NEVER,
+            exact_at: NEVER,
+            bound: 0.0,
         });
         self.online.push((id - 1) as u32);
         self.window.entries += 1;
@@ -492,6 +595,8 @@ impl Model {
         if self.lottery.is_some() {
             self.maybe_join_lottery((id - 1) as u32);
         }
+        // A newcomer's first second is this one.
+        self.schedule((id - 1) as u32, t);
     }
 
     fn maybe_join_lottery(&mut self, v: u32) {
@@ -526,11 +631,11 @@ impl Model {
         }
     }
 
-    /// Every online viewer's second: leave or stay, interact, click, buy.
-    fn viewers_act(&mut self, t: u32) {
-        let p = self.p.clone();
-        let segment = self.segment(t).cloned();
-        let seg_factor = match segment.as_ref().map(|s| s.kind) {
+    /// The room as every viewer's second this second depends on it.
+    fn env(&self, t: u32) -> Env {
+        let p = &self.p;
+        let segment = self.segment(t);
+        let seg_factor = match segment.map(|s| s.kind) {
             None => 1.0,
             Some(SegmentKind::Opening) => p.leave_opening,
             Some(SegmentKind::Product) => p.leave_product,
@@ -548,196 +653,241 @@ impl Model {
         if down {
             global *= p.leave_stream_down;
         }
-        let talk = segment.as_ref().and_then(|s| s.product);
+        let talk = segment.and_then(|s| s.product);
         // The talk is on a product whose card is not up (after a grace of 20 s).
-        let no_link =
-            talk.is_some_and(|tp| self.card != Some(tp) && t >= segment.as_ref().map_or(0, |s| s.start_s) + 20);
+        let no_link = talk.is_some_and(|tp| self.card != Some(tp) && t >= segment.map_or(0, |s| s.start_s) + 20);
         let card = self.card;
         let card_cat = card.map(|c| self.products[c].category);
         let talk_cat = talk.map(|c| self.products[c].category);
-        // What viewers attend to: the product being talked about, else the card.
-        let context = talk.or(card);
-        let context_cat = talk_cat.or(card_cat);
-        let lottery_id = self.lottery.as_ref().map_or(0, |l| l.id);
-        let flash_cat = self.flash.map(|f| self.products[f.product].category);
         let card_heat = card.map_or(0.0, |c| {
             let h = self.products[c].heat.max(p.heat_floor);
             let flash = if self.flash.is_some_and(|f| f.product == c) { 1.5 } else { 1.0 };
             let coupon = if self.coupon_for(c, self.products[c].price).0 > 0 { 1.3 } else { 1.0 };
             h * flash * coupon
         });
-        let card_dead = card.is_some_and(|c| self.products[c].dead_until > t);
-        let too_expensive = context.is_some_and(|c| {
-            let pr = &self.products[c];
-            pr.price.0 as f64 > pr.list_price.0 as f64 * pr.appeal * 1.2
-        });
+        // What viewers attend to: the product being talked about, else the card.
+        let context = talk.or(card);
+        Env {
+            global,
+            down,
+            talk,
+            talk_cat,
+            card,
+            card_cat,
+            context,
+            context_cat: talk_cat.or(card_cat),
+            card_heat,
+            card_dead: card.is_some_and(|c| self.products[c].dead_until > t),
+            too_expensive: context.is_some_and(|c| {
+                let pr = &self.products[c];
+                pr.price.0 as f64 > pr.list_price.0 as f64 * pr.appeal * 1.2
+            }),
+            lottery_id: self.lottery.as_ref().map_or(0, |l| l.id),
+            flash_cat: self.flash.map(|f| self.products[f.product].category),
+            no_link,
+        }
+    }
 
-        // Every viewer online now takes this second's step, leavers included.
+    /// Draws the next second, from `from` on, in which viewer `v` might do
+    /// something, and files the viewer under it. Each second has a chance
+    /// of at most `bound` (the viewer's rates in the bounding room), so the
+    /// quiet seconds before the next candidate are a geometric skip; the
+    /// candidate is decided by thinning in [`Model::visit`]. Drawing again
+    /// at any time is exact: the skip has no memory.
+    fn schedule(&mut self, v: u32, from: u32) {
+        let bound = self.bound(v, from);
+        self.schedule_with(v, from, bound);
+    }
+
+    /// Viewer `v`'s bound from second `from` on, in the bounding room.
+    fn bound(&self, v: u32, from: u32) -> f64 {
+        if self.every_second {
+            return 1.0;
+        }
+        let viewer = &self.viewers[v as usize];
+        let stay = stay_bound(&self.p, from - viewer.entered);
+        let given_up = viewer.question.is_some_and(|q| q.given_up);
+        rates(&self.p, viewer, stay, given_up, &self.bound_env).total.min(1.0)
+    }
+
+    /// The room changed kind at second `t`. A viewer whose pending second
+    /// was drawn with a bound at least their new one keeps it (seconds
+    /// drawn at a higher rate and thinned are still exact); one whose
+    /// rates rose past it, or fell far below it, is drawn again.
+    fn redraw(&mut self, v: u32, t: u32) {
+        let bound = self.bound(v, t);
+        let old = self.viewers[v as usize].bound;
+        if bound > old || bound * TIGHTEN < old {
+            self.schedule_with(v, t, bound);
+        }
+    }
+
+    fn schedule_with(&mut self, v: u32, from: u32, bound: f64) {
+        let exact_at = self.viewers[v as usize].exact_at;
+        let mut at = from.saturating_add(self.rng.skip(bound));
+        if exact_at >= from && exact_at < at {
+            at = exact_at;
+        }
+        let viewer = &mut self.viewers[v as usize];
+        viewer.bound = bound;
+        viewer.next_at = at;
+        self.calendar.file(at, v);
+    }
+
+    /// This second for the viewers filed under it: leave or stay,
+    /// interact, click, buy. Everyone else online lives the second quietly.
+    fn viewers_act(&mut self, t: u32, env: &Env) {
+        // Every viewer online now lives this second, leavers included,
+        // looked at or not.
         let stepping = self.online.len() as u64;
         self.steps += stepping;
         self.window.viewer_secs += stepping;
-        let mut i = 0;
-        while i < self.online.len() {
-            let v = self.online[i];
-            let vid = u64::from(v) + 1;
-            let viewer = &self.viewers[v as usize];
-            let persona = viewer.persona;
-            let stayed = t - viewer.entered;
-            let (leave_static, v_lottery, patience, muted) =
-                (viewer.leave_static, viewer.lottery, viewer.patience, viewer.muted);
-            let mut question = viewer.question;
+        let due = self.calendar.take(t);
+        for &v in &due {
+            // A viewer drawn again since being filed here is elsewhere now.
+            if self.viewers[v as usize].next_at == t {
+                self.looked_at += 1;
+                self.visit(v, t, env);
+            }
+        }
+        self.calendar.give_back(due);
+    }
 
-            if persona.troll {
-                if self.rng.chance(leave_static * global) {
-                    self.leave(i, t);
-                    continue;
+    /// Viewer `v`'s second `t`. One draw decides it: the viewer's chances
+    /// (`rates`) are laid end to end, leave first, on a uniform draw
+    /// stretched to the bound the second was drawn with; past their sum
+    /// nothing happens (thinning: so each second has exactly its own
+    /// chance of each thing). A second that must be exact uses bound 1.
+    fn visit(&mut self, v: u32, t: u32, env: &Env) {
+        let vid = u64::from(v) + 1;
+        let viewer = &self.viewers[v as usize];
+        let exact = viewer.exact_at == t;
+        let bound = if exact { 1.0 } else { viewer.bound };
+        let persona = viewer.persona;
+        let muted = viewer.muted;
+        let mut question = viewer.question;
+        let mut giving_up = false;
+        if let Some(q) = question.as_mut()
+            && !q.given_up
+            && t >= q.asked + viewer.patience
+        {
+            q.given_up = true;
+            giving_up = true;
+        }
+        let given_up = question.is_some_and(|q| q.given_up);
+        let r = rates(&self.p, viewer, stay_factor(&self.p, t - viewer.entered), given_up, env);
+        if exact {
+            self.viewers[v as usize].exact_at = NEVER;
+        } else if r.total > bound {
+            self.bound_misses += 1;
+        }
+        let x = self.rng.unit() * bound;
+        if x < r.leave {
+            let pos = self.viewers[v as usize].pos as usize;
+            self.leave(pos, t);
+            return;
+        }
+        let x = x - r.leave;
+
+        if persona.troll {
+            if x < r.other {
+                if !muted {
+                    self.toxicity += 1.0;
                 }
-                if self.rng.below(u64::from(p.troll_comment_every_secs.max(1))) == 0 {
-                    if !muted {
-                        self.toxicity += 1.0;
+                self.comment(vid, Intent::Troll, None, muted);
+            }
+            self.schedule(v, t + 1);
+            return;
+        }
+        if giving_up && let Some(q) = question {
+            // The moment patience runs out, some say so.
+            self.viewers[v as usize].question = question;
+            self.open_questions.remove(&q.comment);
+            if self.rng.chance(0.5) {
+                self.comment(vid, Intent::Ignored, q.product, false);
+            }
+        }
+        if env.down {
+            if x < r.other {
+                self.comment(vid, Intent::Lag, None, false);
+            }
+            self.schedule(v, t + 1);
+            return;
+        }
+
+        // --- interactions, then the card or the bag: bands of `x` ---
+        // Band ends, cumulative.
+        let like = r.like;
+        let comment = like + r.comment;
+        let follow = comment + r.follow;
+        let share = follow + r.share;
+        if x < like {
+            let count = self.rng.between(1, self.p.like_burst_max.max(1));
+            self.mark_interacted(v);
+            self.emit(vid, What::Like { count });
+        } else if x < comment {
+            self.mark_interacted(v);
+            let question_share = self.p.question_share;
+            let intent = if r.waiting_for_link {
+                Intent::NoLink
+            } else if r.interested && env.too_expensive && self.rng.chance(0.5) {
+                Intent::TooExpensive
+            } else if r.interested && self.viewers[v as usize].question.is_none() && self.rng.chance(question_share) {
+                let sized = env.context.is_some_and(|c| self.products[c].sized);
+                let choices: &[Intent] = if sized {
+                    &[Intent::AskPrice, Intent::AskSize, Intent::AskSize, Intent::AskShipping, Intent::AskMaterial]
+                } else {
+                    &[Intent::AskPrice, Intent::AskShipping, Intent::AskMaterial]
+                };
+                choices[self.rng.below(choices.len() as u64) as usize]
+            } else {
+                Intent::Praise
+            };
+            let product = if intent == Intent::NoLink { env.talk } else { env.context };
+            let id = self.comment(vid, intent, product, false);
+            if intent.is_question() {
+                let viewer = &mut self.viewers[v as usize];
+                viewer.question = Some(Question { comment: id, product, asked: t, given_up: false });
+                // The second patience runs out changes the viewer's rates
+                // and may bring a complaint: it is decided exactly.
+                viewer.exact_at = t.saturating_add(viewer.patience);
+                self.open_questions.insert(id, vid);
+            }
+        } else if x < follow {
+            self.viewers[v as usize].persona.follower = true;
+            self.mark_interacted(v);
+            self.emit(vid, What::Follow);
+        } else if x < share {
+            self.mark_interacted(v);
+            self.emit(vid, What::Share);
+            let (per_share, delay_max) = (self.p.entries_per_share, self.p.share_delay_max_secs);
+            let n = self.rng.round(per_share);
+            for _ in 0..n {
+                let at = t + self.rng.between(30, delay_max.max(30));
+                *self.shared_arrivals.entry(at).or_default() += 1;
+            }
+        } else if x < share + r.click {
+            let clicked = self.viewers[v as usize].clicked;
+            match env.card {
+                // The card, waiting for this viewer's click.
+                Some(c) if clicked & (1 << c) == 0 => self.click(v, c, t, env.card_dead),
+                // No card waiting: a look in the bag (小黄车) for a product
+                // of interest not clicked yet (`rates` gives this band no
+                // width when there is none).
+                card => {
+                    let card_bit = card.map_or(0, |c| 1u64 << c);
+                    let choices = self.viewers[v as usize].liked & !clicked & !card_bit;
+                    let n = u64::from(choices.count_ones());
+                    if n > 0 {
+                        let k = nth_bit(choices, self.rng.below(n) as u32);
+                        let dead = self.products[k].dead_until > t;
+                        self.click(v, k, t, dead);
                     }
-                    self.comment(vid, Intent::Troll, None, muted);
-                }
-                i += 1;
-                continue;
-            }
-
-            // --- attention ---
-            let mut h = global * leave_static;
-            if stayed < p.early_secs {
-                h *= p.early_leave_factor;
-            } else if stayed >= p.settled_secs {
-                h *= p.settled_leave_factor;
-            }
-            let interested = context_cat.is_some_and(|c| persona.likes(c));
-            if context_cat.is_some() {
-                h *= if interested { p.leave_matched } else { p.leave_unmatched };
-            }
-            if lottery_id != 0 && v_lottery == lottery_id {
-                h *= p.leave_lottery_joined;
-            }
-            if flash_cat.is_some_and(|c| persona.likes(c)) {
-                h *= p.leave_flash_sale;
-            }
-            if let Some(q) = question.as_mut()
-                && !q.given_up
-                && t >= q.asked + patience
-            {
-                q.given_up = true;
-            }
-            if question.is_some_and(|q| q.given_up) {
-                h *= p.leave_ignored;
-            }
-            let waiting_for_link = no_link && talk_cat.is_some_and(|c| persona.likes(c));
-            if waiting_for_link {
-                h *= p.leave_no_link;
-            }
-            // One draw decides the viewer's second: leave, or one of the
-            // bands below (an interaction, a click), or (mostly) nothing.
-            let leave = h.min(p.leave_cap);
-            let u = self.rng.unit();
-            if u < leave {
-                self.leave(i, t);
-                continue;
-            }
-            let u = u - leave;
-            if let Some(q) = question
-                && q.given_up
-                && self.viewers[v as usize].question.is_some_and(|old| !old.given_up)
-            {
-                // The moment patience runs out, some say so.
-                self.viewers[v as usize].question = question;
-                self.open_questions.remove(&q.comment);
-                if self.rng.chance(0.5) {
-                    self.comment(vid, Intent::Ignored, q.product, false);
                 }
             }
-            if down {
-                if self.rng.chance(p.comment_rate * 2.0) {
-                    self.comment(vid, Intent::Lag, None, false);
-                }
-                i += 1;
-                continue;
-            }
-
-            // --- interactions, then the card or the bag: bands of `u` ---
-            let lean = if interested { 1.5 } else { 1.0 };
-            let joined = if lottery_id != 0 && v_lottery == lottery_id { 1.5 } else { 1.0 };
-            let like = p.like_rate * lean * joined;
-            let comment = p.comment_rate * lean;
-            let follow = if persona.follower { 0.0 } else { p.follow_rate * lean };
-            let share = p.share_rate * lean;
-            if u < like {
-                let count = self.rng.between(1, p.like_burst_max.max(1));
-                self.mark_interacted(v);
-                self.emit(vid, What::Like { count });
-            } else if u < like + comment {
-                self.mark_interacted(v);
-                let intent = if waiting_for_link {
-                    Intent::NoLink
-                } else if interested && too_expensive && self.rng.chance(0.5) {
-                    Intent::TooExpensive
-                } else if interested && self.viewers[v as usize].question.is_none() && self.rng.chance(p.question_share)
-                {
-                    let sized = context.is_some_and(|c| self.products[c].sized);
-                    let choices: &[Intent] = if sized {
-                        &[Intent::AskPrice, Intent::AskSize, Intent::AskSize, Intent::AskShipping, Intent::AskMaterial]
-                    } else {
-                        &[Intent::AskPrice, Intent::AskShipping, Intent::AskMaterial]
-                    };
-                    choices[self.rng.below(choices.len() as u64) as usize]
-                } else {
-                    Intent::Praise
-                };
-                let product = if intent == Intent::NoLink { talk } else { context };
-                let id = self.comment(vid, intent, product, false);
-                if intent.is_question() {
-                    self.viewers[v as usize].question =
-                        Some(Question { comment: id, product, asked: t, given_up: false });
-                    self.open_questions.insert(id, vid);
-                }
-            } else if u < like + comment + follow {
-                self.viewers[v as usize].persona.follower = true;
-                self.mark_interacted(v);
-                self.emit(vid, What::Follow);
-            } else if u < like + comment + follow + share {
-                self.mark_interacted(v);
-                self.emit(vid, What::Share);
-                let n = self.rng.round(p.entries_per_share);
-                for _ in 0..n {
-                    let at = t + self.rng.between(30, p.share_delay_max_secs.max(30));
-                    *self.shared_arrivals.entry(at).or_default() += 1;
-                }
-            }
-
-            // --- the card: click, then perhaps order ---
-            if let Some(c) = card
-                && self.viewers[v as usize].clicked & (1 << c) == 0
-            {
-                let base = if card_cat.is_some_and(|k| persona.likes(k)) {
-                    p.click_rate_interested
-                } else {
-                    p.click_rate_other
-                };
-                let from = like + comment + follow + share;
-                if u >= from && u < from + base * card_heat {
-                    self.click(v, c, t, card_dead);
-                }
-            } else if u >= like + comment + follow + share && u < like + comment + follow + share + p.bag_click_rate {
-                // No card waiting for this viewer's click: browsing the bag
-                // (小黄车) for a product of interest, on the same draw as the
-                // interactions (a band after them), so it costs no draw.
-                let clicked = self.viewers[v as usize].clicked;
-                let liked: Vec<usize> = (0..self.products.len())
-                    .filter(|&k| Some(k) != card && persona.likes(self.products[k].category) && clicked & (1 << k) == 0)
-                    .collect();
-                if !liked.is_empty() {
-                    let k = liked[self.rng.below(liked.len() as u64) as usize];
-                    let dead = self.products[k].dead_until > t;
-                    self.click(v, k, t, dead);
-                }
-            }
-            i += 1;
+        }
+        if self.viewers[v as usize].next_at == t {
+            self.schedule(v, t + 1);
         }
     }
 
@@ -844,7 +994,11 @@ impl Model {
 
     fn leave(&mut self, index: usize, t: u32) {
         let v = self.online.swap_remove(index);
+        if let Some(&moved) = self.online.get(index) {
+            self.viewers[moved as usize].pos = index as u32;
+        }
         let viewer = &mut self.viewers[v as usize];
+        viewer.next_at = NEVER;
         let stayed_s = t + 1 - viewer.entered;
         if let Some(q) = viewer.question.take() {
             self.open_questions.remove(&q.comment);
@@ -896,4 +1050,12 @@ impl Model {
             self.payments_due(at);
         }
     }
+}
+
+/// The index of the `n`-th set bit of `mask` (from 0, lowest first).
+fn nth_bit(mut mask: u64, n: u32) -> usize {
+    for _ in 0..n {
+        mask &= mask - 1;
+    }
+    mask.trailing_zeros() as usize
 }
