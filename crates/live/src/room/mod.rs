@@ -887,7 +887,9 @@ impl Room {
                 self.count(|m| m.product_clicks += 1);
                 self.append("product.clicked", actor, serde_json::json!({ "product": product }), Then::Nothing);
             }
-            ClientMessage::SimulatedOrder { product, amount_fen } => self.simulated_order(actor, product, amount_fen)?,
+            ClientMessage::SimulatedOrder { product, amount_fen } => {
+                self.simulated_order(actor, product, amount_fen)?
+            }
             ClientMessage::PushCard { product } => {
                 let view = Self::card_view(self.entry(product)?);
                 self.card = Some(product);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use zhibo_domain::event::Actor;
-use zhibo_domain::{ProductId, Role, RoomId, UserId};
+use zhibo_domain::{Fen, ProductId, Role, RoomId, UserId};
 use zhibo_live::{Identity, LiveError, RoomConfig, RoomData, RoomHandle, RoomInfo};
 use zhibo_store::EventStore;
 
@@ -558,25 +558,22 @@ async fn try_next_takes_only_what_is_ready_and_a_lagging_connection_still_gets_i
 #[tokio::test]
 async fn a_simulated_viewers_order_is_counted_apart_from_real_ones_and_nobody_else_may_send_one() {
     let s = setup().await;
-    let sim =
-        Identity {
-            actor: Actor::Sim(42), name: "模拟观众·小张".into(), role: None, kind: ConnectionKind::Viewer
-        };
+    let sim = Identity { actor: Actor::Sim(42), ..viewer("模拟") };
     let before = fresh_snapshot(&s, "before").await;
     let mut bot = join(&s, sim).await;
     let mut person = join(&s, viewer("v")).await;
-    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 7_900})).await;
-    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 15_800})).await;
+    bot.say(json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 7_900})).await;
+    bot.say(json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 15_800})).await;
     // A person cannot claim a simulated order, nor anyone an unknown product.
-    say(&person, json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 100})).await;
-    let (_, error) = person.until("error").await;
+    person.say(json!({"v": 1, "type": "simulated_order", "product": 2, "amount_fen": 100})).await;
+    let error = person.until("error").await;
     assert_eq!(error["code"], "forbidden");
-    say(&bot, json!({"v": 1, "type": "simulated_order", "product": 99, "amount_fen": 100})).await;
-    let (_, error) = bot.until("error").await;
+    bot.say(json!({"v": 1, "type": "simulated_order", "product": 99, "amount_fen": 100})).await;
+    let error = bot.until("error").await;
     assert_eq!(error["code"], "not_in_lineup");
     handle(&s).flush().await;
     let mut desk = join(&s, console(Role::Assistant)).await;
-    let (_, figures) = desk.until("figures").await;
+    let figures = desk.until("figures").await;
     assert_eq!((figures["simulated_orders"].clone(), figures["simulated_gmv_fen"].clone()), (json!(2), json!(23_700)));
     // Real orders, GMV and conversion know nothing of them; stock is untouched.
     assert_eq!((figures["orders"].clone(), figures["gmv_fen"].clone()), (json!(0), json!(0)));
