@@ -164,19 +164,13 @@ impl Writer {
     pub async fn send_text(&mut self, text: &str) -> anyhow::Result<()> {
         let payload = text.as_bytes();
         let mask = [0x5a, 0x68, 0x69, 0x62];
+        // The server's frame header (zhibo_web::websocket), with the mask bit
+        // a client's frames carry.
+        let mut head = [0u8; 10];
+        let n = zhibo_web::websocket::frame::text_header(payload.len(), &mut head);
+        head[1] |= 0x80;
         let mut frame = Vec::with_capacity(payload.len() + 14);
-        frame.push(0x81);
-        match payload.len() {
-            n if n < 126 => frame.push(0x80 | n as u8),
-            n if n <= 0xffff => {
-                frame.push(0x80 | 126);
-                frame.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                frame.push(0x80 | 127);
-                frame.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
+        frame.extend_from_slice(&head[..n]);
         frame.extend_from_slice(&mask);
         frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
         self.stream.write_all(&frame).await.context("sending on a WebSocket")
