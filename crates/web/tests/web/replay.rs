@@ -8,38 +8,18 @@
 //! it as FLV and MP4, bad input is refused, and the replay page shows the
 //! card at its moment in chromium. Waits are bounded safety timeouts.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::process::{Child, Command};
+
+use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use zhibo_domain::RoomId;
 use zhibo_store::{RecordingStore, ShopStore, ShowStore};
 
-use crate::helpers::{TestApp, set_cookies};
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn have(tool: &str) -> bool {
-    std::process::Command::new(tool).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
-}
-
-async fn sign_in(app: &TestApp, username: &str) -> (String, String) {
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": username, "password": zhibo_web::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = set_cookies(r.headers()).into_iter().find(|c| c.starts_with("zhibo_session=")).unwrap();
-    let body: Value = r.json().await.unwrap();
-    (cookie.split(';').next().unwrap().to_owned(), body["csrf_token"].as_str().unwrap().to_owned())
-}
+use crate::helpers::TestApp;
+use crate::media::{Socket, WAIT, have, publish, sign_in, until};
 
 async fn send(
     app: &TestApp,
@@ -67,41 +47,8 @@ async fn socket(app: &TestApp, show: RoomId, kind: &str, cookie: Option<&str>) -
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
-async fn until(socket: &mut Socket, want: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .expect("the frame within the safety timeout")
-            .expect("the socket is open")
-            .unwrap();
-        let Message::Text(text) = message else { continue };
-        let value: Value = serde_json::from_str(text.as_str()).unwrap();
-        let frames = if value["type"] == "batch" { value["frames"].as_array().unwrap().clone() } else { vec![value] };
-        if let Some(found) = frames.into_iter().find(|f| want(f)) {
-            return found;
-        }
-    }
-}
-
 async fn say(socket: &mut Socket, message: Value) {
     socket.send(Message::Text(message.to_string().into())).await.unwrap();
-}
-
-fn publish(rtmp: std::net::SocketAddr, key: &str, seconds: u32, realtime: bool) -> Child {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-loglevel", "error", "-nostdin"]);
-    if realtime {
-        cmd.arg("-re");
-    }
-    cmd.args(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"]);
-    cmd.args(["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100"]);
-    cmd.args(["-t", &seconds.to_string()]);
-    cmd.args(["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25"]);
-    cmd.args(["-c:a", "aac", "-b:a", "64k", "-f", "flv"]);
-    cmd.arg(format!("rtmp://{rtmp}/live/{key}"));
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
-    cmd.spawn().expect("ffmpeg runs")
 }
 
 /// ffprobe's JSON for a file or URL: streams, format and packets.
