@@ -373,21 +373,23 @@ async fn serve(mut socket: Socket, connection: zhibo_live::Connection) {
                     return;
                 }
             }
-            message = socket.recv() => match message {
-                Ok(Some(message)) => match read_burst(&mut socket, &inbound, message).await {
+            message = socket.recv() => {
+                let went_on = match message {
+                    Ok(Some(message)) => read_burst(&mut socket, &inbound, message).await,
+                    // The client went away without a close frame.
+                    Ok(None) => return,
+                    Err(e) => Err(e),
+                };
+                match went_on {
                     Ok(true) => {}
                     Ok(false) => break 1000,
+                    // A broken protocol gets its close code; a failed read
+                    // or write leaves nothing to close.
                     Err(e) => match e.close_code() {
                         Some(code) => break code,
                         None => return,
                     },
-                },
-                // The client went away without a close frame.
-                Ok(None) => return,
-                Err(e) => match e.close_code() {
-                    Some(code) => break code,
-                    None => return,
-                },
+                }
             }
         }
     };

@@ -32,8 +32,7 @@ impl Room {
         };
         self.status = status;
         self.out.push(Frame::Status { status }.to_json());
-        let consoles: Vec<u64> = self.console_conns.iter().copied().collect();
-        for conn in consoles {
+        for &conn in &self.console_conns {
             self.tell_run_sheet(conn);
         }
     }

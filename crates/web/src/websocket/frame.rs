@@ -43,11 +43,11 @@ impl Violation {
 }
 
 const OP_CONTINUATION: u8 = 0x0;
-const OP_TEXT: u8 = 0x1;
+pub(crate) const OP_TEXT: u8 = 0x1;
 const OP_BINARY: u8 = 0x2;
-const OP_CLOSE: u8 = 0x8;
+pub(crate) const OP_CLOSE: u8 = 0x8;
 const OP_PING: u8 = 0x9;
-const OP_PONG: u8 = 0xA;
+pub(crate) const OP_PONG: u8 = 0xA;
 
 /// Reassembles a client's messages. Nothing is buffered beyond
 /// `max_message` payload bytes plus one frame header: a frame that
@@ -201,14 +201,6 @@ pub fn header(opcode: u8, len: usize, out: &mut [u8; 10]) -> usize {
 
 pub fn text_header(len: usize, out: &mut [u8; 10]) -> usize {
     header(OP_TEXT, len, out)
-}
-
-pub fn pong_header(len: usize, out: &mut [u8; 10]) -> usize {
-    header(OP_PONG, len, out)
-}
-
-pub fn close_header(len: usize, out: &mut [u8; 10]) -> usize {
-    header(OP_CLOSE, len, out)
 }
 
 #[cfg(test)]

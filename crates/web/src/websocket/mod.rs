@@ -125,8 +125,9 @@ pub struct Limits {
 pub struct Socket {
     io: TokioIo<Upgraded>,
     decoder: frame::Decoder,
-    /// Bytes read but not yet decoded (a partial frame); empty, and
-    /// without an allocation, on an idle socket once it has been used.
+    /// Bytes read but not yet decoded (a partial frame); a waiting read
+    /// holds `read_chunk` of room, and a buffer grown by a large message
+    /// is let go once it is decoded.
     unread: BytesMut,
     limits: Limits,
     /// Answers to pings, sent with the next write.
@@ -145,8 +146,8 @@ impl Socket {
     }
 
     /// The next message from the client: `Ok(None)` when the client went
-    /// away, an error when it broke the protocol (closed with the right
-    /// code by [`Socket::fail`]). Cancel-safe: a message is only taken out
+    /// away, an error when it broke the protocol (the caller closes with
+    /// [`Received::close_code`]). Cancel-safe: a message is only taken out
     /// once it is whole, and a read loses no bytes when dropped.
     pub async fn recv(&mut self) -> Result<Option<Incoming>, Received> {
         loop {
@@ -191,16 +192,10 @@ impl Socket {
         }
         let mut out = Frames::default();
         for pong in std::mem::take(&mut self.pongs) {
-            let mut head = [0u8; 10];
-            let n = frame::pong_header(pong.len(), &mut head);
-            out.push(Bytes::copy_from_slice(&head[..n]));
-            out.push(pong);
+            out.frame(frame::OP_PONG, pong);
         }
         for payload in frames {
-            let mut head = [0u8; 10];
-            let n = frame::text_header(payload.len(), &mut head);
-            out.push(Bytes::copy_from_slice(&head[..n]));
-            out.push(payload.clone());
+            out.frame(frame::OP_TEXT, payload.clone());
         }
         if out.remaining() == 0 {
             return Ok(());
@@ -217,12 +212,8 @@ impl Socket {
     /// Closes with `code` (1000 normal, 1002 protocol error, …); gives up
     /// after `within` on a client that does not read.
     pub async fn close(mut self, code: u16, within: std::time::Duration) {
-        let body = code.to_be_bytes();
-        let mut head = [0u8; 10];
-        let n = frame::close_header(body.len(), &mut head);
         let mut out = Frames::default();
-        out.push(Bytes::copy_from_slice(&head[..n]));
-        out.push(Bytes::copy_from_slice(&body));
+        out.frame(frame::OP_CLOSE, Bytes::copy_from_slice(&code.to_be_bytes()));
         let _ = tokio::time::timeout(within, async {
             self.io.write_all_buf(&mut out).await?;
             self.io.shutdown().await
@@ -258,6 +249,14 @@ struct Frames {
 }
 
 impl Frames {
+    /// A final, unmasked frame: its header, then the payload as it is.
+    fn frame(&mut self, opcode: u8, payload: Bytes) {
+        let mut head = [0u8; 10];
+        let n = frame::header(opcode, payload.len(), &mut head);
+        self.push(Bytes::copy_from_slice(&head[..n]));
+        self.push(payload);
+    }
+
     fn push(&mut self, part: Bytes) {
         self.remaining += part.len();
         self.parts.push_back(part);
