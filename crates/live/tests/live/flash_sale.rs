@@ -530,13 +530,7 @@ async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_befor
     // 4 of SKU 30's 5 ordered within the minute: 1 left at 4 a minute.
     s.hub.room(ROOM).observe(order("order.placed", 4)).await;
     flush(&s).await;
-    let r30 = loop {
-        let view = desk.until("stock_view").await;
-        let r30 = view["skus"].as_array().unwrap().iter().find(|r| r["sku"] == 30).unwrap().clone();
-        if r30["stock"] == 1 {
-            break r30;
-        }
-    };
+    let r30 = sku_row_once(&mut desk, 30, 1).await;
     assert_eq!((r30["per_minute"].as_u64(), r30["warning"].as_bool()), (Some(4), Some(true)));
     assert_eq!(r30["sells_out_in_s"].as_i64(), Some(15));
     // Cancelled: the units are back; a minute later the rate is gone too.
@@ -544,13 +538,7 @@ async fn checkout_orders_reported_to_the_room_move_the_stock_view_and_warn_befor
     s.clock.advance_secs(60);
     flush(&s).await;
     // (The room's first tick may land between two commands: frames in between are skipped.)
-    let r30 = loop {
-        let view = desk.until("stock_view").await;
-        let r30 = view["skus"].as_array().unwrap().iter().find(|r| r["sku"] == 30).unwrap().clone();
-        if r30["stock"] == 5 {
-            break r30;
-        }
-    };
+    let r30 = sku_row_once(&mut desk, 30, 5).await;
     assert_eq!((r30["per_minute"].as_u64(), r30["warning"].as_bool()), (Some(0), Some(false)));
 }
 
@@ -662,4 +650,16 @@ async fn sold_out_with_wins_pending_is_the_rooms_to_say() {
 /// stats request after every earlier command).
 async fn judged(s: &Setup<Shop>) {
     s.hub.room(ROOM).stats().await.unwrap();
+}
+
+/// The console's stock-view row of `sku` from the first `stock_view` frame
+/// in which that SKU has `stock` units (earlier frames are skipped).
+async fn sku_row_once(desk: &mut Peer, sku: i64, stock: i64) -> Value {
+    loop {
+        let view = desk.until("stock_view").await;
+        let row = view["skus"].as_array().unwrap().iter().find(|r| r["sku"] == sku).unwrap().clone();
+        if row["stock"] == stock {
+            return row;
+        }
+    }
 }
